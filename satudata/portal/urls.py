@@ -1,0 +1,6 @@
+from django.urls import path
+
+from satudata.portal import views
+
+app_name = "portal"
+urlpatterns: list = []

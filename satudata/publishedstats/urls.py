@@ -1,0 +1,6 @@
+from django.urls import path
+
+from satudata.publishedstats import views
+
+app_name = "publishedstats"
+urlpatterns: list = []

@@ -1,0 +1,159 @@
+"""Code lists prepared for vectorized validation, cached per process.
+
+Building the sets for 83,762 villages takes a few hundred milliseconds, so they are built once
+and rebuilt only when an edition is loaded or replaced.
+"""
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from satudata.reference.names import RegionNameIndex
+
+if TYPE_CHECKING:
+    from satudata.reference.models import Edition
+
+
+def normalize_alias(value: str) -> str:
+    return " ".join(value.lower().split())
+
+
+@dataclass
+class CodeListLookup:
+    kind: str
+    edition: str
+    is_complete: bool
+    codes_by_level: dict[int, pl.Series]
+    # Normalized alias or code → code, for lists that accept other spellings.
+    aliases: dict[str, str]
+    labels: dict[str, str]
+    parents: dict[str, str] = field(default_factory=dict)
+
+    def codes(self, level: int | None = None) -> pl.Series:
+        if level is None:
+            return pl.concat(list(self.codes_by_level.values())) if self.codes_by_level else pl.Series([], dtype=pl.String)
+        return self.codes_by_level.get(level, pl.Series([], dtype=pl.String))
+
+
+@dataclass
+class RegionLookup:
+    edition: str
+    villages: pl.Series
+    codes_by_level: dict[int, pl.Series]
+    # Districts and provinces of every loaded edition, because a NIK keeps the district code it
+    # was issued under even after the region is split or renumbered.
+    nik_districts: pl.Series
+    nik_provinces: pl.Series
+    names: RegionNameIndex
+    parents: dict[str, str] = field(default_factory=dict)
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple | None = None
+        self.regions: RegionLookup | None = None
+        self.code_lists: dict[str, CodeListLookup] = {}
+
+
+_cache = _Cache()
+
+
+def _state_key() -> tuple:
+    from django.db.models import Count, Max
+
+    from satudata.reference.models import Edition
+
+    state = Edition.objects.aggregate(count=Count("id"), latest=Max("loaded_at"), current=Max("id"))
+    current = tuple(Edition.objects.filter(is_current=True).order_by("id").values_list("id", flat=True))
+    return (state["count"], state["latest"], current)
+
+
+def _ensure_fresh() -> None:
+    key = _state_key()
+    if key != _cache.key:
+        _cache.key = key
+        _cache.regions = None
+        _cache.code_lists = {}
+
+
+def clear_cache() -> None:
+    with _cache.lock:
+        _cache.key = None
+        _cache.regions = None
+        _cache.code_lists = {}
+
+
+def _codes_by_level(edition: "Edition") -> dict[int, pl.Series]:
+    rows = list(edition.entries.values_list("code", "level"))
+    frame = pl.DataFrame(rows, schema={"code": pl.String, "level": pl.Int64}, orient="row")
+    return {
+        int(level): group.get_column("code")
+        for (level,), group in frame.group_by("level")
+    }
+
+
+def region_lookup() -> RegionLookup | None:
+    """Return the current Kemendagri edition prepared for validation, or None when none is loaded."""
+    from satudata.reference.models import CodeList, Edition, Entry
+
+    with _cache.lock:
+        _ensure_fresh()
+        if _cache.regions is not None:
+            return _cache.regions
+        edition = Edition.objects.filter(code_list__kind=CodeList.REGION, is_current=True).first()
+        if edition is None:
+            return None
+        entries = list(edition.entries.values_list("code", "level", "name", "parent_code"))
+        codes_by_level: dict[int, list[str]] = {}
+        for code, level, _name, _parent in entries:
+            codes_by_level.setdefault(level, []).append(code)
+        all_editions = Entry.objects.filter(edition__code_list__kind=CodeList.REGION)
+        districts = sorted(set(all_editions.filter(level=3).values_list("code", flat=True)))
+        provinces = sorted(set(all_editions.filter(level=1).values_list("code", flat=True)))
+        _cache.regions = RegionLookup(
+            edition=edition.name,
+            villages=pl.Series(codes_by_level.get(4, []), dtype=pl.String),
+            codes_by_level={lvl: pl.Series(codes, dtype=pl.String) for lvl, codes in codes_by_level.items()},
+            nik_districts=pl.Series(districts, dtype=pl.String),
+            nik_provinces=pl.Series(provinces, dtype=pl.String),
+            names=RegionNameIndex(entries),
+            parents={code: parent for code, _lvl, _name, parent in entries},
+        )
+        return _cache.regions
+
+
+def code_list_lookup(kind: str) -> CodeListLookup | None:
+    """Return the current edition of a code list prepared for validation."""
+    from satudata.reference.models import Edition
+
+    with _cache.lock:
+        _ensure_fresh()
+        cached = _cache.code_lists.get(kind)
+        if cached is not None:
+            return cached
+        edition = Edition.objects.filter(code_list__kind=kind, is_current=True).first()
+        if edition is None:
+            return None
+        aliases: dict[str, str] = {}
+        labels: dict[str, str] = {}
+        parents: dict[str, str] = {}
+        for code, name, parent, entry_aliases in edition.entries.values_list("code", "name", "parent_code", "aliases"):
+            labels[code] = name
+            parents[code] = parent
+            aliases[normalize_alias(code)] = code
+            for alias in entry_aliases or []:
+                aliases.setdefault(normalize_alias(alias), code)
+        lookup = CodeListLookup(
+            kind=kind,
+            edition=edition.name,
+            is_complete=edition.is_complete,
+            codes_by_level=_codes_by_level(edition),
+            aliases=aliases,
+            labels=labels,
+            parents=parents,
+        )
+        _cache.code_lists[kind] = lookup
+        return lookup

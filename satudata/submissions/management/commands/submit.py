@@ -1,0 +1,132 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from satudata.commands import SatudataCommand
+from satudata.producers.models import Producer
+from satudata.submissions import services
+from satudata.submissions.errors import FileRejected
+from satudata.submissions.mapping import read_mapping_file
+from satudata.submissions.models import Submission
+from satudata.submissions.reports import row_errors
+
+
+class Command(SatudataCommand):
+    help = (
+        "Submit a producer's file (CSV, XLSX, or a SIDT-UMKM export): validate every row and compile the "
+        "valid rows into the registry. Exits non-zero only when the file cannot be read at all."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="The CSV or XLSX file to submit.")
+        parser.add_argument("--producer", required=True, help="Code of the submitting producer (see 'producer list').")
+        parser.add_argument("--mapping", type=Path,
+                            help="Column mapping file: JSON {\"header\": \"variable\"} or CSV header,variable.")
+        parser.add_argument("--reference-year", type=int,
+                            help="Reference year for the transaction values when the file has no year column.")
+        parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
+
+    def handle(self, *args, **options):
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(_("File not found: {path}").format(path=path))
+        producer = Producer.objects.filter(code=options["producer"]).first()
+        if producer is None:
+            raise CommandError(_("No producer has the code {code}; see 'satudata producer list'.").format(
+                code=options["producer"]))
+        saved = read_mapping_file(options["mapping"]) if options["mapping"] else None
+        try:
+            with open(path, "rb") as source:
+                submission = services.receive_file(
+                    producer=producer, source=source, original_name=path.name,
+                    channel=Submission.Channel.CLI, reference_year=options["reference_year"],
+                )
+            inspection = services.inspect(submission, saved=saved)
+            services.validate(submission, inspection.mapping)
+            if submission.rows_accepted:
+                services.compile_submission(submission)
+        except FileRejected as exc:
+            if options["json"]:
+                self.print_json({"file": str(path), "state": "rejected", "error": {"code": exc.code,
+                                                                                   "message": exc.message}})
+            raise CommandError(exc.message) from None
+        submission.refresh_from_db()
+        errors = row_errors(submission)
+        if options["json"]:
+            self.print_json(self._as_json(submission, errors))
+        else:
+            self._print(submission, errors)
+
+    def _as_json(self, submission: Submission, errors) -> dict:
+        return {
+            "submission": submission.pk,
+            "file": submission.original_name,
+            "sha256": submission.sha256,
+            "state": submission.state,
+            "standard": submission.standard_version.label,
+            "rows_read": submission.rows_read,
+            "rows_accepted": submission.rows_accepted,
+            "rows_rejected": submission.rows_rejected,
+            "businesses_created": submission.businesses_created,
+            "businesses_updated": submission.businesses_updated,
+            "unchanged": submission.summary.get("unchanged", 0),
+            "errors_by_field": submission.summary.get("errors_by_field", {}),
+            "notes": submission.summary.get("notes", []),
+            "header_row": submission.layout.get("header_row"),
+            "mapping": [
+                {"column": c["header"], "variable": c["variable"] or None, "how": c["source"]}
+                for c in submission.mapping.get("columns", [])
+            ],
+            "unmapped_columns": submission.summary.get("unmapped", []),
+            "missing_required": submission.summary.get("missing_required", []),
+            "errors": [
+                {"row": e.row, "column": e.column, "field": e.field, "value": e.value, "code": e.code,
+                 "message": e.message}
+                for e in errors
+            ],
+        }
+
+    def _print(self, submission: Submission, errors) -> None:
+        out = self.stdout.write
+        out(_("Submission {id}: {file} (SHA-256 {sha})").format(
+            id=submission.pk, file=submission.original_name, sha=submission.sha256[:16]))
+        out(_("Header found in row {row}. Column mapping:").format(row=submission.layout.get("header_row")))
+        for column in submission.mapping.get("columns", []):
+            target = column["variable"] or "—"
+            out(f"  {column['header']!s:<40} → {target}  ({column['source']})")
+        unmapped = submission.summary.get("unmapped", [])
+        if unmapped:
+            out(_("Columns not stored because no variable matches them: {columns}").format(columns=", ".join(unmapped)))
+        missing = submission.summary.get("missing_required", [])
+        if missing:
+            out(_("Required variables with no column: {variables}").format(variables=", ".join(missing)))
+        for note in submission.summary.get("notes", []):
+            out(str(NOTE_TEXT.get(note, note)))
+        out("")
+        out(_("Rows read: {read}   accepted: {accepted}   rejected: {rejected}").format(
+            read=submission.rows_read, accepted=submission.rows_accepted, rejected=submission.rows_rejected))
+        out(_("New businesses: {created}   updated businesses: {updated}   unchanged: {unchanged}").format(
+            created=submission.businesses_created, updated=submission.businesses_updated,
+            unchanged=submission.summary.get("unchanged", 0)))
+        by_field = submission.summary.get("errors_by_field", {})
+        if by_field:
+            out(_("Errors by field and code:"))
+            for field_code, codes in sorted(by_field.items()):
+                for code, count in sorted(codes.items()):
+                    out(f"  {field_code:<32} {code:<28} {count}")
+            out("")
+            out(_("Rejected rows:"))
+            for error in errors:
+                out(f"  {_('row')} {error.row} · {error.column} · {json.dumps(error.value, ensure_ascii=False)} · "
+                    f"{error.code} · {error.message}")
+
+
+NOTE_TEXT = {
+    "kbli_structure_only": gettext_lazy(
+        "Note: the full KBLI list is not loaded, so KBLI codes were checked by their structure only."
+    ),
+    "regions_not_loaded": gettext_lazy("Note: no region list is loaded, so region codes were not checked."),
+}

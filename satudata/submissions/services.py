@@ -1,0 +1,349 @@
+"""Every state change of a submission: receive, inspect, validate, compile.
+
+Views, the API and the command line call these functions; they never save a submission
+themselves. Each function records what it did in the audit log.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from satudata.audit.models import Action
+from satudata.audit.services import record
+from satudata.errors import DomainError
+from satudata.producers.models import ColumnMapping, Producer
+from satudata.reference.lookups import code_list_lookup, region_lookup
+from satudata.registry.compile import compile_rows
+from satudata.standards.loading import current_version
+from satudata.standards.models import StandardVersion
+from satudata.submissions import reading
+from satudata.submissions.errors import FileRejected, rejected
+from satudata.submissions.mapping import Mapping, known_headers, propose, saved_choices
+from satudata.submissions.models import Submission
+from satudata.validation.engine import ERROR_SCHEMA, FileChecks, Validator, unique_keys_of
+from satudata.validation.rules import RuleContext
+from satudata.validation.specs import StandardSpec, spec_from_version
+
+logger = logging.getLogger(__name__)
+COPY_CHUNK = 1024 * 1024
+
+
+class SubmissionStateError(DomainError):
+    code = "submission.wrong_state"
+    http_status = 409
+
+
+@dataclass
+class Inspection:
+    layout: reading.TableLayout
+    mapping: Mapping
+
+
+# -- receiving --------------------------------------------------------------------------------------
+
+def _store_raw(source: IO[bytes], target: Path, display_name: str) -> tuple[str, int]:
+    """Copy the upload into the submission folder, hashing it on the way; enforce the size limit."""
+    limit = settings.SATUDATA_MAX_UPLOAD_BYTES
+    digest = hashlib.sha256()
+    size = 0
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "wb") as out:
+        while chunk := source.read(COPY_CHUNK):
+            size += len(chunk)
+            if size > limit:
+                out.close()
+                target.unlink(missing_ok=True)
+                raise rejected("file.too_large", file=display_name, size_mb=f"> {limit // 1024**2}",
+                               limit_mb=limit // 1024**2)
+            digest.update(chunk)
+            out.write(chunk)
+    return digest.hexdigest(), size
+
+
+def _stored_name(original_name: str) -> str:
+    suffix = Path(original_name).suffix.lower()
+    safe = suffix if suffix in {".csv", ".txt", ".xlsx", ".xlsm", ".xls", ".ods", ".tsv"} else ".bin"
+    return "raw" + safe
+
+
+def receive_file(*, producer: Producer, source: IO[bytes], original_name: str, user: Any = None,
+                 channel: str = Submission.Channel.WEB, reference_year: int | None = None,
+                 standard_version: StandardVersion | None = None, source_ip: str | None = None) -> Submission:
+    """Store a producer's file as a new submission. The raw bytes are kept unchanged, with their hash."""
+    version = standard_version or current_version()
+    display_name = Path(original_name).name
+    submission = Submission.objects.create(
+        producer=producer, standard_version=version, submitted_by=user if getattr(user, "pk", None) else None,
+        channel=channel, original_name=display_name[:255], stored_name=_stored_name(display_name),
+        sha256="", size_bytes=0, reference_year=reference_year,
+    )
+    try:
+        sha256, size = _store_raw(source, submission.raw_path, display_name)
+    except FileRejected as exc:
+        _mark_rejected(submission, exc)
+        raise
+    submission.sha256, submission.size_bytes = sha256, size
+    submission.save(update_fields=["sha256", "size_bytes"])
+    earlier = Submission.objects.filter(producer=producer, sha256=sha256).exclude(pk=submission.pk).order_by("id").first()
+    if earlier is not None:
+        submission.summary = {**submission.summary, "same_file_as": earlier.pk}
+        submission.save(update_fields=["summary"])
+    record(Action.SUBMISSION_CREATED, actor=user, object_type="submission", object_id=submission.pk,
+           source_ip=source_ip, data={"producer": producer.code, "sha256": sha256, "bytes": size, "channel": channel})
+    logger.info("Received submission=%s producer=%s bytes=%d", submission.pk, producer.code, size)
+    return submission
+
+
+def _mark_rejected(submission: Submission, exc: FileRejected) -> None:
+    submission.state = Submission.State.REJECTED
+    submission.failure_code = exc.code
+    submission.failure_detail = {k: str(v) for k, v in exc.params.items()}
+    submission.save(update_fields=["state", "failure_code", "failure_detail"])
+    record(Action.SUBMISSION_FAILED, object_type="submission", object_id=submission.pk,
+           data={"code": exc.code})
+    logger.warning("Rejected submission=%s code=%s", submission.pk, exc.code)
+
+
+def failure_message(submission: Submission) -> str:
+    from satudata.submissions.errors import MESSAGES
+
+    template = MESSAGES.get(submission.failure_code)
+    if template is None:
+        return submission.failure_code
+    return str(template).format_map(_Defaults(submission.failure_detail))
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+# -- inspecting and mapping -------------------------------------------------------------------------
+
+def inspect(submission: Submission, *, saved: dict[str, str] | None = None) -> Inspection:
+    """Find the header row and propose a column mapping, using the producer's saved mapping first."""
+    variables = list(submission.standard_version.variables.all())
+    try:
+        layout = reading.inspect_table(submission.raw_path, submission.original_name, known_headers(variables),
+                                       submission.folder)
+    except FileRejected as exc:
+        _mark_rejected(submission, exc)
+        raise
+    if saved is None:
+        stored = ColumnMapping.objects.filter(producer=submission.producer,
+                                              standard_version=submission.standard_version).first()
+        saved = stored.mapping if stored else {}
+    mapping = propose(layout.headers, variables, saved)
+    submission.file_format = layout.file_format
+    submission.layout = layout.to_json()
+    submission.mapping = mapping.to_json()
+    submission.save(update_fields=["file_format", "layout", "mapping"])
+    return Inspection(layout=layout, mapping=mapping)
+
+
+@transaction.atomic
+def save_mapping(submission: Submission, mapping: Mapping, user: Any = None) -> None:
+    """Remember the producer's confirmed mapping for its next file."""
+    stored, _created = ColumnMapping.objects.get_or_create(
+        producer=submission.producer, standard_version=submission.standard_version
+    )
+    stored.mapping = {**stored.mapping, **saved_choices(mapping)}
+    stored.save(update_fields=["mapping", "updated_at"])
+    submission.mapping = mapping.to_json()
+    submission.save(update_fields=["mapping"])
+    record(Action.MAPPING_SAVED, actor=user, object_type="producer", object_id=submission.producer.code,
+           data={"submission": submission.pk, "columns": len(mapping.columns)})
+
+
+# -- validating --------------------------------------------------------------------------------------
+
+def rule_context(producer: Producer) -> RuleContext:
+    kinds = {"kbli", "sex", "legal_form", "education", "business_scale"}
+    regions = (producer.region_code,) if producer.kind == Producer.Kind.REGIONAL and producer.region_code else ()
+    label = producer.region_code
+    lookup = region_lookup()
+    if regions and lookup is not None:
+        label = f"{lookup.names.name_of(producer.region_code)} ({producer.region_code})"
+    return RuleContext(
+        today=timezone.localdate(),
+        regions=lookup,
+        code_lists={kind: code_list_lookup(kind) for kind in kinds},
+        producer_regions=regions,
+        producer_scope_label=label,
+    )
+
+
+def _notes(ctx: RuleContext) -> list[str]:
+    notes = []
+    kbli = ctx.code_lists.get("kbli")
+    if kbli is None or not kbli.is_complete:
+        notes.append("kbli_structure_only")
+    if ctx.regions is None:
+        notes.append("regions_not_loaded")
+    return notes
+
+
+def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
+             batch_size: int = 200_000) -> Submission:
+    """Read every row, validate it and stage the result: valid rows and row errors as Parquet files.
+
+    Nothing is written to the registry here. Validating again replaces the earlier result.
+    """
+    if submission.state not in (Submission.State.RECEIVED, Submission.State.VALIDATED):
+        raise SubmissionStateError(_("Submission {id} is {state} and cannot be validated again."),
+                                   id=submission.pk, state=submission.get_state_display())
+    started = time.monotonic()
+    standard = spec_from_version(submission.standard_version)
+    ctx = rule_context(submission.producer)
+    layout = reading.TableLayout.from_json(submission.layout)
+    columns = mapping.columns
+    validator = Validator(standard, ctx, list(columns.values()) + _constant_columns(submission, mapping))
+    file_checks = FileChecks(unique_keys_of(standard))
+    folder = submission.folder
+    parts = folder / "parts"
+    shutil.rmtree(parts, ignore_errors=True)
+    parts.mkdir(parents=True)
+    all_columns = {i: (columns.get(i) or f"__col__{i}") for i in range(len(layout.headers))}
+    rows_read = 0
+    error_frames: list[pl.DataFrame] = []
+    rejected_frames: list[pl.DataFrame] = []
+    try:
+        for number, batch in enumerate(reading.iter_batches(submission.raw_path, layout, all_columns,
+                                                            submission.original_name, batch_size)):
+            rows_read += batch.height
+            batch = _add_constants(batch, submission, mapping)
+            result = validator.validate(batch.select([c for c in batch.columns if not c.startswith("__col__")]))
+            result.valid.write_parquet(parts / f"valid-{number:05d}.parquet")
+            file_checks.add(result.keys)
+            if result.errors.height:
+                error_frames.append(result.errors)
+                rejected_rows = result.errors.get_column("row").unique()
+                rejected_frames.append(batch.filter(pl.col("__row").is_in(rejected_rows.implode())))
+    except FileRejected as exc:
+        _mark_rejected(submission, exc)
+        raise
+    file_errors = file_checks.errors()
+    if file_errors.height:
+        error_frames.append(file_errors)
+    errors = pl.concat(error_frames) if error_frames else pl.DataFrame(schema=ERROR_SCHEMA)
+    errors = errors.sort(["row", "field"])
+    errors.write_parquet(submission.errors_path)
+    rejected_rows = errors.get_column("row").unique()
+    valid_parts = sorted(parts.glob("valid-*.parquet"))
+    if valid_parts:
+        pl.scan_parquet(valid_parts).filter(~pl.col("__row").is_in(rejected_rows.implode())).sink_parquet(
+            submission.valid_path
+        )
+    else:
+        pl.DataFrame({"__row": []}, schema={"__row": pl.Int64}).write_parquet(submission.valid_path)
+    if file_errors.height:
+        # Rows rejected by whole-file checks passed their batch, so their cells are read again.
+        rows = file_errors.get_column("row").unique().implode()
+        for batch in reading.iter_batches(submission.raw_path, layout, all_columns, submission.original_name,
+                                          batch_size):
+            batch = _add_constants(batch, submission, mapping)
+            rejected_frames.append(batch.filter(pl.col("__row").is_in(rows)))
+    if rejected_frames:
+        pl.concat(rejected_frames, how="diagonal_relaxed").unique("__row", keep="first").sort("__row").write_parquet(
+            folder / "rejected.parquet"
+        )
+    shutil.rmtree(parts, ignore_errors=True)
+
+    accepted = pl.scan_parquet(submission.valid_path).select(pl.len()).collect().item()
+    by_field: dict[str, dict[str, int]] = {}
+    for field_code, code, count in errors.group_by(["field", "code"]).len().iter_rows():
+        by_field.setdefault(field_code, {})[code] = count
+    seconds = round(time.monotonic() - started, 3)
+    submission.rows_read = rows_read
+    submission.rows_accepted = accepted
+    submission.rows_rejected = rows_read - accepted
+    submission.summary = {
+        **{k: v for k, v in submission.summary.items() if k == "same_file_as"},
+        "errors_by_field": by_field,
+        "error_count": errors.height,
+        "notes": _notes(ctx),
+        "unmapped": [c.header for c in mapping.unmapped],
+        "missing_required": mapping.missing_required,
+        "seconds": {"validate": seconds},
+        "kbli_edition": (ctx.code_lists.get("kbli").edition if ctx.code_lists.get("kbli") else None),
+        "region_edition": ctx.regions.edition if ctx.regions else None,
+    }
+    submission.mapping = mapping.to_json()
+    submission.state = Submission.State.VALIDATED
+    submission.validated_at = timezone.now()
+    submission.save()
+    record(Action.SUBMISSION_VALIDATED, actor=user, object_type="submission", object_id=submission.pk,
+           data={"rows": rows_read, "accepted": accepted, "rejected": submission.rows_rejected})
+    logger.info("Validated submission=%s rows=%d accepted=%d seconds=%.1f", submission.pk, rows_read, accepted, seconds)
+    return submission
+
+
+def _constant_columns(submission: Submission, mapping: Mapping) -> list[str]:
+    if submission.reference_year and "reference_year" not in mapping.columns.values():
+        return ["reference_year"]
+    return []
+
+
+def _add_constants(batch: pl.DataFrame, submission: Submission, mapping: Mapping) -> pl.DataFrame:
+    if _constant_columns(submission, mapping):
+        return batch.with_columns(pl.lit(str(submission.reference_year)).alias("reference_year"))
+    return batch
+
+
+# -- compiling ---------------------------------------------------------------------------------------
+
+def compile_submission(submission: Submission, *, user: Any = None) -> Submission:
+    """Write the submission's valid rows into the registry, all in one transaction."""
+    if submission.state != Submission.State.VALIDATED:
+        raise SubmissionStateError(_("Submission {id} is {state}; only a validated submission can be compiled."),
+                                   id=submission.pk, state=submission.get_state_display())
+    standard: StandardSpec = spec_from_version(submission.standard_version)
+    batches = pl.scan_parquet(submission.valid_path).collect_batches(chunk_size=100_000)
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if locked.state != Submission.State.VALIDATED:
+            raise SubmissionStateError(_("Submission {id} was compiled by another process."), id=submission.pk)
+        result = compile_rows(submission, standard, batches)
+        submission.businesses_created = result.created
+        submission.businesses_updated = result.updated
+        submission.summary = {
+            **submission.summary,
+            "unchanged": result.unchanged,
+            "seconds": {**submission.summary.get("seconds", {}), "compile": result.seconds},
+        }
+        submission.state = Submission.State.COMPILED
+        submission.compiled_at = timezone.now()
+        submission.save()
+        record(Action.SUBMISSION_COMPILED, actor=user, object_type="submission", object_id=submission.pk,
+               data={"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+    return submission
+
+
+def error_frame(submission: Submission) -> pl.DataFrame:
+    if not submission.errors_path.exists():
+        return pl.DataFrame(schema=ERROR_SCHEMA)
+    return pl.read_parquet(submission.errors_path)
+
+
+def error_counts(submission: Submission) -> Counter:
+    counts: Counter = Counter()
+    for field_code, codes in (submission.summary.get("errors_by_field") or {}).items():
+        for code, count in codes.items():
+            counts[(field_code, code)] += count
+    return counts
+
+
+def today() -> dt.date:
+    return timezone.localdate()
