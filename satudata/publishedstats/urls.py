@@ -3,4 +3,6 @@ from django.urls import path
 from satudata.publishedstats import views
 
 app_name = "publishedstats"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.compare, name="compare"),
+]

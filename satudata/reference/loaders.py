@@ -163,9 +163,11 @@ def read_code_list_csv(path: Path) -> list[EntryRow]:
     return rows
 
 
-def import_code_list_csv(kind: str, path: Path, edition_name: str, *, source: str = "") -> Edition:
+def import_code_list_csv(kind: str, path: Path, edition_name: str, *, source: str = "",
+                         make_current: bool = True) -> Edition:
+    """Import a CSV edition; ``make_current=False`` keeps an older edition beside the current one."""
     rows = read_code_list_csv(path)
-    return store_edition(kind, edition_name, rows, source=source or path.name)
+    return store_edition(kind, edition_name, rows, source=source or path.name, make_current=make_current)
 
 
 def _dot_region(code: str) -> str:

@@ -46,8 +46,18 @@ class RegionLookup:
     # was issued under even after the region is split or renumbered.
     nik_districts: pl.Series
     nik_provinces: pl.Series
-    names: RegionNameIndex
-    parents: dict[str, str] = field(default_factory=dict)
+    entries: list[tuple[str, int, str, str]] = field(default_factory=list, repr=False)
+    parents: dict[str, str] = field(default_factory=dict, repr=False)
+    # Sorted child codes of every region; "" holds the provinces.
+    children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    _names: RegionNameIndex | None = field(default=None, repr=False)
+
+    @property
+    def names(self) -> RegionNameIndex:
+        """The name index, built on first use because only files with region names need it."""
+        if self._names is None:
+            self._names = RegionNameIndex(self.entries)
+        return self._names
 
 
 class _Cache:
@@ -95,6 +105,15 @@ def _codes_by_level(edition: "Edition") -> dict[int, pl.Series]:
     }
 
 
+def _children(entries: list[tuple[str, int, str, str]]) -> dict[str, list[str]]:
+    children: dict[str, list[str]] = {}
+    for code, _level, _name, parent in entries:
+        children.setdefault(parent, []).append(code)
+    for codes in children.values():
+        codes.sort()
+    return children
+
+
 def region_lookup() -> RegionLookup | None:
     """Return the current Kemendagri edition prepared for validation, or None when none is loaded."""
     from satudata.reference.models import CodeList, Edition, Entry
@@ -119,8 +138,9 @@ def region_lookup() -> RegionLookup | None:
             codes_by_level={lvl: pl.Series(codes, dtype=pl.String) for lvl, codes in codes_by_level.items()},
             nik_districts=pl.Series(districts, dtype=pl.String),
             nik_provinces=pl.Series(provinces, dtype=pl.String),
-            names=RegionNameIndex(entries),
+            entries=entries,
             parents={code: parent for code, _lvl, _name, parent in entries},
+            children=_children(entries),
         )
         return _cache.regions
 
@@ -144,6 +164,8 @@ def code_list_lookup(kind: str) -> CodeListLookup | None:
             labels[code] = name
             parents[code] = parent
             aliases[normalize_alias(code)] = code
+            if name:
+                aliases.setdefault(normalize_alias(name), code)
             for alias in entry_aliases or []:
                 aliases.setdefault(normalize_alias(alias), code)
         lookup = CodeListLookup(

@@ -178,6 +178,25 @@ LEVEL_NAMES = {
     3: _("district"),
     4: _("village"),
 }
+SCALE_NAMES = {
+    "MIKRO": _("micro"),
+    "KECIL": _("small"),
+    "MENENGAH": _("medium"),
+    "BESAR": _("large (above the UMKM thresholds)"),
+}
+SEX_NAMES = {"L": _("man"), "P": _("woman")}
+AMOUNT_KEYS = ("capital", "annual_sales")
+
+
+def format_rupiah(amount: Any) -> str:
+    """Format an amount in Indonesian notation: 1500000.5 → "1.500.000,50"."""
+    if not isinstance(amount, int | float):
+        return "?" if amount is None else str(amount)
+    whole = f"{int(amount):,}".replace(",", ".")
+    cents = round((amount - int(amount)) * 100)
+    return whole if cents == 0 else f"{whole},{cents:02d}"
+
+
 DATE_REASONS = {
     "four_digits": _("four digits alone can be a year or an Excel date number."),
     "short_year": _("a two-digit year can belong to two centuries."),
@@ -198,4 +217,13 @@ def render_message(code: str, *, field: str, value: Any, detail: dict[str, Any] 
         params["level_name"] = str(LEVEL_NAMES.get(params["level"], params["level"]))
     if "reason" in params:
         params["reason"] = str(DATE_REASONS.get(params["reason"], params["reason"]))
+    for key in AMOUNT_KEYS:
+        if key in params:
+            params[key] = format_rupiah(params[key])
+    for key in ("capital_scale", "sales_scale"):
+        if key in params:
+            params[key] = str(SCALE_NAMES.get(params[key], params[key] or "?"))
+    for key in ("nik_sex", "sex"):
+        if key in params:
+            params[key] = str(SEX_NAMES.get(params[key], params[key]))
     return str(template).format_map(params)

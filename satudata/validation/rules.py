@@ -121,8 +121,8 @@ def nik_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleContex
     parts = nik_parts(digits)
     regions = ctx.regions
     if regions is not None:
-        province_ok = parts["province"].is_in(regions.nik_provinces)
-        district_ok = parts["district"].is_in(regions.nik_districts)
+        province_ok = parts["province"].is_in(regions.nik_provinces.implode())
+        district_ok = parts["district"].is_in(regions.nik_districts.implode())
     else:
         province_ok = district_ok = pl.lit(True)
     day, month, yy = parts["birth_day"], parts["month"], parts["yy"]
@@ -192,12 +192,13 @@ _UNITS = {
 _UNIT_PATTERN = r"(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + r")"
 
 
-def parse_number(raw: pl.Expr, *, allow_units: bool) -> tuple[pl.Expr, pl.Expr]:
+def parse_number(raw: pl.Expr, *, allow_units: bool, numeric: pl.Expr | None = None) -> tuple[pl.Expr, pl.Expr]:
     """Parse Indonesian notation (1.500.000,50) and plain machine notation (1500000.50).
 
     Returns ``(value, ambiguous)``: value is null when the text is not a number; ambiguous is
     true for ``1,500``, which is 1.5 in Indonesian notation and 1500 in English notation.
     A dot followed by exactly three digits is a thousands separator, as Indonesian writes it.
+    Cells that a workbook stored as numbers (``numeric``) are taken as they are.
     """
     text = raw.str.to_lowercase().str.replace(r"^(rp\.?|idr)\s*", "").str.strip_chars()
     negative = text.str.starts_with("-")
@@ -226,6 +227,9 @@ def parse_number(raw: pl.Expr, *, allow_units: bool) -> tuple[pl.Expr, pl.Expr]:
     )
     value = canonical.cast(pl.Float64, strict=False) * factor
     value = pl.when(negative).then(-value).otherwise(value)
+    if numeric is not None:
+        value = pl.when(numeric).then(raw.cast(pl.Float64, strict=False)).otherwise(value)
+        ambiguous = ambiguous & ~numeric
     return value, ambiguous.fill_null(False)
 
 
@@ -243,7 +247,7 @@ def _range_detail(spec: VariableSpec) -> pl.Expr:
 
 
 def money_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleContext) -> RuleOutput:
-    value, ambiguous = parse_number(raw, allow_units=True)
+    value, ambiguous = parse_number(raw, allow_units=True, numeric=numeric)
     error = _first_error(
         (ambiguous, "number.ambiguous"),
         (value.is_null(), "number.invalid"),
@@ -253,7 +257,7 @@ def money_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleCont
 
 
 def decimal_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleContext) -> RuleOutput:
-    value, ambiguous = parse_number(raw, allow_units=False)
+    value, ambiguous = parse_number(raw, allow_units=False, numeric=numeric)
     error = _first_error(
         (ambiguous, "number.ambiguous"),
         (value.is_null(), "number.invalid"),
@@ -263,7 +267,7 @@ def decimal_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleCo
 
 
 def integer_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleContext) -> RuleOutput:
-    value, ambiguous = parse_number(raw, allow_units=False)
+    value, ambiguous = parse_number(raw, allow_units=False, numeric=numeric)
     whole = value.round(0) == value
     error = _first_error(
         (ambiguous, "number.ambiguous"),
@@ -413,16 +417,16 @@ def _kbli_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, lookup: CodeL
     if level == 1:
         value = raw.str.to_uppercase()
         known = lookup.codes(1) if lookup else pl.Series([chr(c) for c in range(ord("A"), ord("V"))])
-        return RuleOutput(value, _first_error((~value.is_in(known), "kbli.category_unknown")))
+        return RuleOutput(value, _first_error((~value.is_in(known.implode()), "kbli.category_unknown")))
     value = raw.str.replace(r"\.0$", "").str.replace_all(r"[\s.]", "")
     lost_zero = numeric & value.str.contains(r"^[1-3][0-9]{3}$")
     structure_ok = value.str.contains(r"^[0-9]{5}$")
     if lookup is not None and lookup.is_complete:
-        exists = value.is_in(lookup.codes(level))
+        exists = value.is_in(lookup.codes(level).implode())
         error = _first_error((lost_zero, "leading_zero_lost"), (~exists, "kbli.unknown"))
     else:
         divisions = lookup.codes(2) if lookup is not None else pl.Series([], dtype=pl.String)
-        division_ok = value.str.slice(0, 2).is_in(divisions) if lookup is not None else pl.lit(True)
+        division_ok = value.str.slice(0, 2).is_in(divisions.implode()) if lookup is not None else pl.lit(True)
         error = _first_error((lost_zero, "leading_zero_lost"), (~(structure_ok & division_ok), "kbli.structure"))
     detail = pl.struct(
         edition=pl.lit(edition), suggestion=pl.concat_str([pl.lit("0"), value])
@@ -443,7 +447,7 @@ def region_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleCon
         exists = pl.lit(True)
         edition = "-"
     else:
-        exists = dotted.is_in(regions.villages)
+        exists = dotted.is_in(regions.villages.implode())
         edition = regions.edition
     error = _first_error(
         (shorter, "region.not_village"),

@@ -22,6 +22,8 @@ class Command(SatudataCommand):
         imp.add_argument("file", type=Path, help="The CSV file.")
         imp.add_argument("--edition", required=True, help="Edition name, such as 2020.")
         imp.add_argument("--source", default="", help="Decree or publication the list comes from.")
+        imp.add_argument("--keep-current", action="store_true",
+                         help="Store the edition beside the current one without replacing it (an older edition).")
         bridge = actions.add_parser("import-bridge", help="Import the BPS ↔ Kemendagri bridge folder.")
         bridge.add_argument("folder", type=Path, help="Folder with provinsi.csv, kabkota.csv and kecamatan.csv.")
         bridge.add_argument("--edition", default="2020", help="Year of the codes (default 2020).")
@@ -47,7 +49,8 @@ class Command(SatudataCommand):
         if action == "import":
             if not options["file"].is_file():
                 raise CommandError(_("File not found: {path}").format(path=options["file"]))
-            edition = import_code_list_csv(options["kind"], options["file"], options["edition"], source=options["source"])
+            edition = import_code_list_csv(options["kind"], options["file"], options["edition"],
+                                           source=options["source"], make_current=not options["keep_current"])
             record(Action.CODELIST_IMPORTED, object_type="edition", object_id=edition.pk,
                    data={"kind": options["kind"], "edition": edition.name, "entries": edition.entry_count})
             self.stdout.write(_("Imported {kind} edition {edition}: {count} codes.").format(

@@ -1,0 +1,66 @@
+"""Business records as screens show them, with personal data masked for users without by-name access."""
+
+import json
+from dataclasses import dataclass
+
+from satudata.access.scope import Scope
+from satudata.registry.models import Business, BusinessVersion, TransactionRecord
+from satudata.security.crypto import DecryptionError, FieldCipher
+from satudata.security.masking import mask_email, mask_nik, mask_phone
+
+
+@dataclass
+class OwnerView:
+    name: str
+    nik: str
+    sex: str
+    birth_date: str
+    phone: str
+    email: str
+    address: str
+    village_code: str
+    masked: bool
+
+
+def _decrypt(column: str, token: str | None) -> str:
+    if not token:
+        return ""
+    try:
+        return FieldCipher(column).decrypt(token) or ""
+    except DecryptionError:
+        return "?"
+
+
+def _mask_name(name: str) -> str:
+    return " ".join(part[:1] + "*" * (len(part) - 1) for part in name.split())
+
+
+def owner_view(business: Business, scope: Scope) -> OwnerView:
+    owner = business.owner
+    if scope.by_name:
+        address = json.loads(_decrypt("owner_address", owner.address_encrypted) or "{}")
+        parts = [address.get("address") or ""]
+        if address.get("rt") or address.get("rw"):
+            parts.append(f"RT {address.get('rt') or '-'} / RW {address.get('rw') or '-'}")
+        return OwnerView(
+            name=owner.name, nik=_decrypt("owner_nik", owner.nik_encrypted), sex=owner.sex,
+            birth_date=owner.birth_date.isoformat() if owner.birth_date else "",
+            phone=_decrypt("owner_phone", owner.phone_encrypted), email=_decrypt("owner_email", owner.email_encrypted),
+            address=", ".join(p for p in parts if p), village_code=owner.village_code, masked=False,
+        )
+    return OwnerView(
+        name=_mask_name(owner.name), nik=mask_nik(_decrypt("owner_nik", owner.nik_encrypted)), sex=owner.sex,
+        birth_date=str(owner.birth_date.year) if owner.birth_date else "",
+        phone=mask_phone(_decrypt("owner_phone", owner.phone_encrypted)),
+        email=mask_email(_decrypt("owner_email", owner.email_encrypted)), address="", village_code=owner.village_code,
+        masked=True,
+    )
+
+
+def transactions_of(business: Business) -> list[TransactionRecord]:
+    return list(business.transactions.filter(superseded_at__isnull=True).order_by("-period")
+                .select_related("submission__producer"))
+
+
+def history_of(business: Business) -> list[BusinessVersion]:
+    return list(business.versions.order_by("-number").select_related("submission__producer"))

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Create .venv and install the pinned dependencies (with hashes) and the project itself.
+#   scripts/install.sh base   runtime only
+#   scripts/install.sh test   runtime, test tools and, when run as root on Debian, Chromium
+set -eu
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+VENV=${VENV:-.venv}
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PYTHON" -m venv "$VENV"
+fi
+if [ "${1:-base}" = "test" ]; then
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
+        -r requirements/base.lock -r requirements/test.lock
+    if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's Chromium for the browser tests"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+else
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r requirements/base.lock
+fi
+"$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -e .
+touch "$VENV/bin/satudata"
