@@ -51,6 +51,16 @@ class RegionLookup:
     # Sorted child codes of every region; "" holds the provinces.
     children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _names: RegionNameIndex | None = field(default=None, repr=False)
+    _village_forms: tuple[pl.Series, pl.Series] | None = field(default=None, repr=False)
+
+    @property
+    def village_forms(self) -> tuple[pl.Series, pl.Series]:
+        """Village codes as written (dotted "32.73.01.1001" or plain "3273011001") and their dotted form."""
+        if self._village_forms is None:
+            dotted = self.villages
+            plain = dotted.str.replace_all(".", "", literal=True)
+            self._village_forms = (pl.concat([dotted, plain]), pl.concat([dotted, dotted]))
+        return self._village_forms
 
     @property
     def names(self) -> RegionNameIndex:

@@ -6,8 +6,11 @@ fits several regions is never guessed: the caller gets the candidates.
 """
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
+
+import polars as pl
 
 _PUNCTUATION = re.compile(r"[^a-z0-9 ]+")
 _SPACES = re.compile(r"\s+")
@@ -72,6 +75,31 @@ def normalize_region_name(name: str, level: int) -> tuple[str, str]:
     return kind, " ".join(words)
 
 
+def normalize_names(values: pl.Series, level: int) -> pl.DataFrame:
+    """``normalize_region_name`` for many names at once: columns ``kind`` and ``core``.
+
+    Provinces, few and abbreviated in many ways, go through the Python function.
+    """
+    if level == 1:
+        pairs = [normalize_region_name(v, 1) for v in values.to_list()]
+        return pl.DataFrame({"kind": [p[0] for p in pairs], "core": [p[1] for p in pairs]},
+                            schema={"kind": pl.String, "core": pl.String})
+    text = (
+        values.str.to_lowercase().str.replace_all(r"['`’]", "").str.replace_all(r"[^a-z0-9 ]+", " ")
+        .str.replace_all(r"\s+", " ").str.strip_chars() + " "
+    )
+    prefixes = _PREFIXES.get(level, [])
+    if not prefixes:
+        return pl.DataFrame({"kind": pl.Series([""] * len(values), dtype=pl.String), "core": text.str.strip_chars()})
+    # Rust's regex engine prefers the first alternative that matches, as the Python loop does.
+    pattern = "^(" + "|".join(re.escape(p) for p, _kind in prefixes) + ")"
+    prefix = text.str.extract(pattern, 1)
+    kinds = {p: k for p, k in reversed(prefixes)}
+    kind = prefix.replace_strict(list(kinds), list(kinds.values()), default="", return_dtype=pl.String)
+    core = text.str.replace(pattern, "").str.strip_chars()
+    return pl.DataFrame({"kind": kind, "core": core})
+
+
 @dataclass(frozen=True)
 class RegionCandidate:
     code: str
@@ -96,11 +124,20 @@ class RegionNameIndex:
     def __init__(self, entries: list[tuple[str, int, str, str]]) -> None:
         # entries: (code, level, name, parent_code)
         self._children: dict[str, list[RegionCandidate]] = {}
-        self._names: dict[str, str] = {}
-        for code, level, name, parent in entries:
-            kind, core = normalize_region_name(name, level)
-            self._children.setdefault(parent, []).append(RegionCandidate(code, name, kind, core))
-            self._names[code] = name
+        self._names: dict[str, str] = {code: name for code, _level, name, _parent in entries}
+        frame = pl.DataFrame(entries, schema=["code", "level", "name", "parent"], orient="row")
+        self._levels: dict[int, pl.DataFrame] = {}
+        for (level,), group in frame.group_by("level"):
+            normalized = normalize_names(group.get_column("name"), int(level))
+            self._levels[int(level)] = pl.DataFrame({
+                "__parent": group.get_column("parent"), "__core": normalized.get_column("core"),
+                "__kind_ix": normalized.get_column("kind"), "__code": group.get_column("code"),
+            })
+            for parent, core, kind, code, name in zip(
+                group.get_column("parent"), normalized.get_column("core"), normalized.get_column("kind"),
+                group.get_column("code"), group.get_column("name"), strict=True,
+            ):
+                self._children.setdefault(parent, []).append(RegionCandidate(code, name, kind, core))
 
     def name_of(self, code: str) -> str:
         return self._names.get(code, code)
@@ -133,6 +170,83 @@ class RegionNameIndex:
         close = difflib.get_close_matches(core, list(cores), n=3, cutoff=0.75)
         result.candidates = [f"{cores[c].name} ({cores[c].code})" for c in close]
         return result
+
+    def _normalize_many(self, values: pl.Series, level: int) -> pl.DataFrame:
+        """(value, kind, core) for each distinct value."""
+        normalized = normalize_names(values, level)
+        return pl.DataFrame({
+            "__value": values, "__kind_in": normalized.get_column("kind"), "__core": normalized.get_column("core"),
+        })
+
+    def resolve_frame(self, tuples: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+        """Resolve distinct name tuples (one column per level, province first) to codes.
+
+        Returns ``tuples`` with ``__code``, ``__error``, ``__error_level`` and ``__detail``.
+        Exact matches are joined in bulk; the few names that match no region or several
+        regions go through ``match_child``, which also tries other spellings and lists the
+        candidates for the message.
+        """
+        frame = tuples.with_columns(
+            pl.lit("", dtype=pl.String).alias("__parent"),
+            pl.lit(None, dtype=pl.String).alias("__error"),
+            pl.lit(None, dtype=pl.Int32).alias("__error_level"),
+            pl.lit(None, dtype=pl.String).alias("__detail"),
+        )
+        for level, column in enumerate(columns, start=1):
+            active = frame.filter(
+                pl.col("__error").is_null() & pl.col("__parent").is_not_null() & pl.col(column).is_not_null()
+            )
+            keys = active.select("__parent", column).unique()
+            if keys.height == 0:
+                continue
+            normalized = self._normalize_many(keys.get_column(column).unique(), level)
+            keys = keys.join(normalized, left_on=column, right_on="__value", how="left")
+            candidates = keys.join(self._levels.get(level, pl.DataFrame(schema={
+                "__parent": pl.String, "__core": pl.String, "__kind_ix": pl.String, "__code": pl.String,
+            })), on=["__parent", "__core"], how="left")
+            candidates = candidates.filter(
+                pl.col("__code").is_null() | (pl.col("__kind_in") == "") | (pl.col("__kind_in") == pl.col("__kind_ix"))
+            )
+            grouped = candidates.group_by(["__parent", column]).agg(pl.col("__code").drop_nulls().alias("__codes"))
+            single = grouped.filter(pl.col("__codes").list.len() == 1).select(
+                "__parent", column, pl.col("__codes").list.first().alias("__found")
+            )
+            others = grouped.filter(pl.col("__codes").list.len() != 1)
+            fallback_rows = []
+            for parent, value, _codes in others.iter_rows():
+                match = self.match_child(parent, value, level)
+                detail = None
+                if match.code is None:
+                    hint = (" (" + ", ".join(match.candidates) + ")") if match.candidates else ""
+                    detail = json.dumps({"level": level, "parent": match.parent_name,
+                                         "candidates": ", ".join(match.candidates), "candidates_hint": hint},
+                                        ensure_ascii=False)
+                fallback_rows.append((parent, value, match.code, match.error, detail))
+            results = single.with_columns(
+                pl.lit(None, dtype=pl.String).alias("__new_error"), pl.lit(None, dtype=pl.String).alias("__new_detail")
+            )
+            if fallback_rows:
+                results = pl.concat([results, pl.DataFrame(
+                    fallback_rows, orient="row",
+                    schema={"__parent": pl.String, column: pl.String, "__found": pl.String,
+                            "__new_error": pl.String, "__new_detail": pl.String},
+                )])
+            frame = frame.join(results, on=["__parent", column], how="left", maintain_order="left")
+            reached = pl.col(column).is_not_null() & pl.col("__error").is_null()
+            frame = frame.with_columns(
+                pl.when(reached).then(pl.col("__found")).otherwise(pl.col("__parent")).alias("__parent"),
+                pl.when(reached & pl.col("__new_error").is_not_null()).then(pl.col("__new_error"))
+                .otherwise(pl.col("__error")).alias("__error"),
+                pl.when(reached & pl.col("__new_error").is_not_null()).then(pl.lit(level, dtype=pl.Int32))
+                .otherwise(pl.col("__error_level")).alias("__error_level"),
+                pl.when(reached & pl.col("__new_error").is_not_null()).then(pl.col("__new_detail"))
+                .otherwise(pl.col("__detail")).alias("__detail"),
+            ).drop("__found", "__new_error", "__new_detail")
+        complete = pl.all_horizontal([pl.col(c).is_not_null() for c in columns])
+        return frame.with_columns(
+            pl.when(pl.col("__error").is_null() & complete & (pl.col("__parent") != "")).then(pl.col("__parent"))
+            .alias("__code")
+        ).drop("__parent")
 
     def resolve(self, names: list[str | None]) -> NameMatch:
         """Resolve province, regency, district and village names, in that order, to a code.

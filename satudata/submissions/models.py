@@ -79,8 +79,9 @@ class Submission(models.Model):
         return self.folder / self.stored_name
 
     @property
-    def valid_path(self) -> Path:
-        return self.folder / "valid.parquet"
+    def valid_folder(self) -> Path:
+        """Validated rows in Arrow IPC parts, one per batch; rows listed in the errors are excluded on reading."""
+        return self.folder / "valid"
 
     @property
     def errors_path(self) -> Path:

@@ -404,7 +404,9 @@ def iter_batches(path: Path, layout: TableLayout, columns: dict[int, str], displ
     text_columns = list(columns.values())
     for batch in batches:
         if text_columns:
-            cleaned = [pl.col(c).str.strip_chars() for c in text_columns]
-            batch = batch.filter(pl.any_horizontal([(c.is_not_null() & (c != "")) for c in cleaned]))
+            # A cell holding only spaces counts as filled here; validation then reports the row.
+            filled = batch.select(pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in text_columns])).to_series()
+            if not filled.all():
+                batch = batch.filter(filled.fill_null(False))
         if batch.height:
             yield batch

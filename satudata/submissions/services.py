@@ -212,7 +212,7 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     validator = Validator(standard, ctx, list(columns.values()) + _constant_columns(submission, mapping))
     file_checks = FileChecks(unique_keys_of(standard))
     folder = submission.folder
-    parts = folder / "parts"
+    parts = submission.valid_folder
     shutil.rmtree(parts, ignore_errors=True)
     parts.mkdir(parents=True)
     all_columns = {i: (columns.get(i) or f"__col__{i}") for i in range(len(layout.headers))}
@@ -225,7 +225,7 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
             rows_read += batch.height
             batch = _add_constants(batch, submission, mapping)
             result = validator.validate(batch.select([c for c in batch.columns if not c.startswith("__col__")]))
-            result.valid.write_parquet(parts / f"valid-{number:05d}.parquet")
+            result.valid.write_ipc(parts / f"part-{number:05d}.arrow", compression="lz4")
             file_checks.add(result.keys)
             if result.errors.height:
                 error_frames.append(result.errors)
@@ -240,14 +240,6 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     errors = pl.concat(error_frames) if error_frames else pl.DataFrame(schema=ERROR_SCHEMA)
     errors = errors.sort(["row", "field"])
     errors.write_parquet(submission.errors_path)
-    rejected_rows = errors.get_column("row").unique()
-    valid_parts = sorted(parts.glob("valid-*.parquet"))
-    if valid_parts:
-        pl.scan_parquet(valid_parts).filter(~pl.col("__row").is_in(rejected_rows.implode())).sink_parquet(
-            submission.valid_path
-        )
-    else:
-        pl.DataFrame({"__row": []}, schema={"__row": pl.Int64}).write_parquet(submission.valid_path)
     if file_errors.height:
         # Rows rejected by whole-file checks passed their batch, so their cells are read again.
         rows = file_errors.get_column("row").unique().implode()
@@ -259,9 +251,8 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
         pl.concat(rejected_frames, how="diagonal_relaxed").unique("__row", keep="first").sort("__row").write_parquet(
             folder / "rejected.parquet"
         )
-    shutil.rmtree(parts, ignore_errors=True)
 
-    accepted = pl.scan_parquet(submission.valid_path).select(pl.len()).collect().item()
+    accepted = valid_rows(submission).select(pl.len()).collect().item()
     by_field: dict[str, dict[str, int]] = {}
     for field_code, code, count in errors.group_by(["field", "code"]).len().iter_rows():
         by_field.setdefault(field_code, {})[code] = count
@@ -310,7 +301,7 @@ def compile_submission(submission: Submission, *, user: Any = None) -> Submissio
         raise SubmissionStateError(_("Submission {id} is {state}; only a validated submission can be compiled."),
                                    id=submission.pk, state=submission.get_state_display())
     standard: StandardSpec = spec_from_version(submission.standard_version)
-    batches = pl.scan_parquet(submission.valid_path).collect_batches(chunk_size=100_000)
+    batches = valid_rows(submission).collect_batches(chunk_size=100_000)
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
         if locked.state != Submission.State.VALIDATED:
@@ -329,6 +320,15 @@ def compile_submission(submission: Submission, *, user: Any = None) -> Submissio
         record(Action.SUBMISSION_COMPILED, actor=user, object_type="submission", object_id=submission.pk,
                data={"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
     return submission
+
+
+def valid_rows(submission: Submission) -> pl.LazyFrame:
+    """The submission's valid rows: its validated parts minus the rows that have any error."""
+    parts = sorted(submission.valid_folder.glob("part-*.arrow"))
+    if not parts:
+        return pl.LazyFrame(schema={"__row": pl.Int64})
+    rejected = pl.scan_parquet(submission.errors_path).select("row").unique().collect().get_column("row")
+    return pl.scan_ipc(parts).filter(~pl.col("__row").is_in(rejected.implode()))
 
 
 def error_frame(submission: Submission) -> pl.DataFrame:

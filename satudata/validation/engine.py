@@ -2,23 +2,35 @@
 
 A batch is a Polars frame with ``__row`` (the row number the spreadsheet shows), one text
 column per mapped variable and, for workbooks, ``__num__<code>`` columns that say which cells
-were stored as numbers. Checks that need the whole file (duplicates, digits zeroed by Excel)
-run in ``FileChecks`` after the last batch.
+were stored as numbers.
+
+Each variable is checked in two passes. The fast pass (``fast.py``) accepts well-formed cells
+with one vector operation per column; only the cells it does not accept go through the full
+rule (``rules.py``), which reads every notation and names the error. Checks across variables
+run on the parsed values, and checks that need the whole file (duplicates, digits zeroed by
+Excel) run in ``FileChecks`` after the last batch.
 """
 
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 import polars as pl
 
 from satudata.validation.checks import CHECKS, derived_scale, row_checks
+from satudata.validation.fast import FAST_PATHS
 from satudata.validation.rules import RULES, RuleContext
 from satudata.validation.specs import StandardSpec, VariableSpec
 
 ROW = "__row"
+INDEX = "__index"
 ERROR_SCHEMA = {"row": pl.Int64, "field": pl.String, "value": pl.String, "code": pl.String, "detail": pl.String}
+VALUE_TYPES = {
+    "text": pl.String, "nib": pl.String, "nik": pl.String, "phone": pl.String, "email": pl.String,
+    "rt_rw": pl.String, "money": pl.Float64, "decimal": pl.Float64, "integer": pl.Int64,
+    "latitude": pl.Float64, "longitude": pl.Float64, "year": pl.Int32, "month": pl.Int32,
+    "boolean": pl.Boolean, "date": pl.Date, "code": pl.String, "region": pl.String,
+}
 
 
 def empty_errors() -> pl.DataFrame:
@@ -55,7 +67,7 @@ class Validator:
             v for v in standard.variables
             if v.datatype != "region_name" and (v.code in present or v.required)
         ]
-        self._region_cache: dict[tuple, tuple[str | None, str | None, str | None, str | None]] = {}
+        self.labels = {v.code: v.label or v.code for v in standard.variables}
 
     # -- region names ------------------------------------------------------------------------------
 
@@ -68,185 +80,229 @@ class Validator:
         return [RegionTarget(code, names) for code, names in targets.items()]
 
     def _resolve_names(self, frame: pl.DataFrame, target: RegionTarget) -> pl.DataFrame:
-        """Add ``__resolved__<code>`` and its error columns by resolving the unique name tuples."""
-        name_columns = [c for c in target.names if c is not None]
-        index = self.ctx.regions.names if self.ctx.regions else None
-        unique = frame.select(name_columns).unique()
-        codes, errors, fields, details = [], [], [], []
-        for row in unique.iter_rows():
-            key = (target.code, *row)
-            if key not in self._region_cache:
-                self._region_cache[key] = self._resolve_one(target, dict(zip(name_columns, row, strict=True)), index)
-            code, error, error_field, detail = self._region_cache[key]
-            codes.append(code)
-            errors.append(error)
-            fields.append(error_field)
-            details.append(detail)
-        resolved = unique.with_columns(
-            pl.Series(f"__resolved__{target.code}", codes, dtype=pl.String),
-            pl.Series(f"__rerr__{target.code}", errors, dtype=pl.String),
-            pl.Series(f"__rfield__{target.code}", fields, dtype=pl.String),
-            pl.Series(f"__rdetail__{target.code}", details, dtype=pl.String),
-        )
-        return frame.join(resolved, on=name_columns, how="left", nulls_equal=True, maintain_order="left")
+        """Fill the target code from the names where no code is given; add the name errors.
 
-    def _resolve_one(self, target: RegionTarget, values: dict[str, str | None], index: Any) -> tuple:
-        if all(v is None for v in values.values()):
-            return (None, None, None, None)
-        if index is None:
-            return (None, None, None, None)
-        names = [values.get(c) if c else None for c in target.names]
-        missing = [target.names[i] for i, n in enumerate(names) if n is None and target.names[i]]
-        if any(c is None for c in target.names) or missing:
-            labels = {v.code: v.label for v in self.standard.variables}
-            absent = [labels.get(c, c) for c in missing] or [
-                labels.get(c, c) for c in target.names if c
-            ]
-            first = next(c for c in target.names if c)
-            return (None, "region.name_incomplete", first, json.dumps({"missing": ", ".join(absent)}))
-        match = index.resolve(names)
-        if match.code is not None:
-            return (match.code, None, None, None)
-        error_field = target.names[match.level - 1]
-        hint = (" (" + ", ".join(match.candidates) + ")") if match.candidates else ""
-        detail = {
-            "level": match.level,
-            "parent": match.parent_name,
-            "candidates": ", ".join(match.candidates),
-            "candidates_hint": hint,
-        }
-        return (None, match.error, error_field, json.dumps(detail, ensure_ascii=False))
+        Adds ``__rerr__``, ``__rfield__`` and ``__rdetail__`` columns for the target. Distinct
+        name tuples are resolved once and joined back on a 64-bit hash of the tuple; the names
+        are compared again after the join, so a hash collision leaves the row unresolved rather
+        than placing it in the wrong village.
+        """
+        mapped = [c for c in target.names if c is not None]
+        code_given = pl.col(target.code).is_not_null() if target.code in frame.columns else pl.lit(False)
+        frame = frame.with_columns([pl.col(c).str.strip_chars().replace("", None).alias(c) for c in mapped])
+        any_name = pl.any_horizontal([pl.col(c).is_not_null() for c in mapped])
+        complete = pl.all_horizontal([pl.col(c).is_not_null() for c in mapped]) & pl.lit(len(mapped) == 4)
+        frame = frame.with_columns(
+            (~code_given & any_name & complete).alias("__wanted"),
+            pl.struct(mapped).hash(seed=7).alias("__tkey"),
+        )
+        resolved_code = pl.lit(None, dtype=pl.String)
+        error_code = error_field = error_detail = pl.lit(None, dtype=pl.String)
+        wanted = frame.select(*mapped, "__tkey", "__wanted").filter(pl.col("__wanted"))
+        if wanted.height and self.ctx.regions is not None:
+            tuples = wanted.select([*mapped, "__tkey"]).unique("__tkey")
+            result = self.ctx.regions.names.resolve_frame(tuples.select(mapped), mapped)
+            result = result.with_columns(tuples.get_column("__tkey"))
+            renamed = {c: f"__r_{c}" for c in mapped}
+            frame = frame.join(
+                result.select("__tkey", "__code", "__error", "__error_level", "__detail", *mapped).rename(renamed),
+                on="__tkey", how="left", maintain_order="left",
+            )
+            same = pl.all_horizontal([pl.col(c) == pl.col(renamed[c]) for c in mapped]).fill_null(False)
+            resolved_code = pl.when(pl.col("__wanted") & same).then(pl.col("__code"))
+            error_code = pl.when(pl.col("__wanted") & same).then(pl.col("__error"))
+            error_field = pl.col("__error_level").replace_strict(
+                list(range(1, 5)), target.names, default=None, return_dtype=pl.String
+            )
+            error_detail = pl.col("__detail")
+        # Names given but not all four, with no code: the village cannot be placed.
+        missing = [self.labels[c] for c in target.names if c is None] if len(mapped) < 4 else []
+        incomplete = ~code_given & any_name & ~complete
+        incomplete_detail = json.dumps({"missing": ", ".join(missing) or "…"}, ensure_ascii=False)
+        code_column = pl.coalesce(pl.col(target.code), resolved_code) if target.code in frame.columns else resolved_code
+        frame = frame.with_columns(
+            code_column.alias(target.code),
+            pl.when(incomplete).then(pl.lit("region.name_incomplete")).otherwise(error_code)
+            .alias(f"__rerr__{target.code}"),
+            pl.when(incomplete).then(pl.lit(mapped[0])).otherwise(error_field).alias(f"__rfield__{target.code}"),
+            pl.when(incomplete).then(pl.lit(incomplete_detail)).otherwise(error_detail)
+            .alias(f"__rdetail__{target.code}"),
+        )
+        helpers = ["__wanted", "__tkey", "__code", "__error", "__error_level", "__detail",
+                   *[f"__r_{c}" for c in mapped]]
+        return frame.drop([c for c in helpers if c in frame.columns])
 
     # -- the batch ---------------------------------------------------------------------------------
 
     def validate(self, batch: pl.DataFrame) -> BatchResult:
-        frame = self._prepare(batch)
+        frame = batch.with_columns(pl.col(ROW).cast(pl.Int64), pl.int_range(pl.len()).alias(INDEX))
         for target in self.region_targets:
             frame = self._resolve_names(frame, target)
-            resolved = pl.col(f"__resolved__{target.code}")
-            if target.code in frame.columns:
-                frame = frame.with_columns(pl.coalesce(pl.col(target.code), resolved).alias(target.code))
-            else:
-                frame = frame.with_columns(resolved.alias(target.code))
-
-        parsed = frame.select(self._rule_expressions(frame))
+        parsed = self._parse(frame)
         columns = set(parsed.columns)
-        check_exprs, check_errors = self._check_expressions(columns)
-        if check_exprs:
-            parsed = parsed.with_columns(check_exprs)
+        check_errors = self._run_checks(parsed, columns)
         errors = self._collect_errors(parsed, frame, check_errors)
-        error_columns = [c for c in parsed.columns if c.startswith("__err__") or c.startswith("__cerr__")]
-        region_errors = [f"__rerr__{t.code}" for t in self.region_targets]
-        has_error = pl.any_horizontal([pl.col(c).is_not_null() for c in error_columns]) if error_columns else pl.lit(False)
-        if region_errors:
-            parsed = parsed.with_columns([frame.get_column(c) for c in region_errors])
-            has_error = has_error | pl.any_horizontal([pl.col(c).is_not_null() for c in region_errors])
+        rejected = errors.get_column("row").unique().implode()
         value_columns = [ROW] + [v.code for v in self.variables if v.code in parsed.columns]
-        valid = parsed.filter(~has_error).select(value_columns)
+        valid = parsed.select(value_columns)
+        if errors.height:
+            valid = valid.filter(~pl.col(ROW).is_in(rejected))
         valid = self._add_derived(valid)
-        keys = parsed.select([ROW] + [c for c in ("nib", "owner_nik", "business_name") if c in parsed.columns])
+        keys = parsed.select(self._key_expressions(set(parsed.columns)))
         return BatchResult(valid=valid, errors=errors, rows=batch.height, keys=keys)
 
-    def _prepare(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Trim every text cell and turn empty cells into nulls."""
-        exprs: list[pl.Expr] = [pl.col(ROW).cast(pl.Int64)]
-        for name in batch.columns:
-            if name == ROW:
-                continue
-            if name.startswith("__num__"):
-                exprs.append(pl.col(name))
-                continue
-            trimmed = pl.col(name).cast(pl.String).str.strip_chars()
-            exprs.append(pl.when(trimmed == "").then(None).otherwise(trimmed).alias(name))
-        for v in self.variables:
-            if v.code not in batch.columns and v.code not in {t.code for t in self.region_targets}:
-                exprs.append(pl.lit(None, dtype=pl.String).alias(v.code))
-        return batch.select(exprs)
-
-    def _rule_expressions(self, frame: pl.DataFrame) -> list[pl.Expr]:
-        exprs: list[pl.Expr] = [pl.col(ROW)]
-        for v in self.variables:
-            raw = pl.col(v.code)
-            numeric_name = f"__num__{v.code}"
-            numeric = pl.col(numeric_name).fill_null(False) if numeric_name in frame.columns else pl.lit(False)
-            rule = RULES.get(v.datatype)
-            if rule is None:
-                raise ValueError(f"no rule for data type {v.datatype!r} of variable {v.code}")
-            out = rule(raw, numeric, v, self.ctx)
-            error = out.error
-            if v.required:
-                error = pl.when(raw.is_null()).then(pl.lit("required")).otherwise(error)
-            # A rule only judges cells that have a value; an empty optional cell is valid.
-            error = pl.when(raw.is_null() & pl.lit(not v.required)).then(None).otherwise(error)
-            exprs.append(pl.when(error.is_null()).then(out.value).otherwise(None).alias(v.code))
-            exprs.append(error.alias(f"__err__{v.code}"))
-            detail = out.detail if out.detail is not None else pl.lit(None, dtype=pl.String)
-            exprs.append(pl.when(error.is_not_null()).then(detail).otherwise(None).alias(f"__det__{v.code}"))
+    @staticmethod
+    def _key_expressions(columns: set[str]) -> list[pl.Expr]:
+        """What the whole-file checks need of each row: NIB, NIK, and a hash of NIK with the name."""
+        exprs = [pl.col(ROW)]
+        for name in ("nib", "owner_nik"):
+            exprs.append(pl.col(name) if name in columns else pl.lit(None, dtype=pl.String).alias(name))
+        if "owner_nik" in columns and "business_name" in columns:
+            name_key = pl.col("business_name").str.to_lowercase().str.replace_all(r"[^a-z0-9]", "")
+            exprs.append(
+                pl.when(pl.col("owner_nik").is_not_null() & pl.col("business_name").is_not_null())
+                .then(pl.struct(pl.col("owner_nik"), name_key).hash(seed=11)).alias("__nik_name")
+            )
         return exprs
 
-    def _check_expressions(self, columns: set[str]) -> tuple[list[pl.Expr], list[tuple[str, str, str]]]:
-        exprs: list[pl.Expr] = []
-        names: list[tuple[str, str, str]] = []
-        for index, check in enumerate(row_checks(self.standard)):
-            for number, item in enumerate(CHECKS[check.rule](check.params, columns, self.ctx)):
-                error_name = f"__cerr__{index}_{number}"
-                detail_name = f"__cdet__{index}_{number}"
-                exprs.append(item.error.alias(error_name))
-                detail = item.detail if item.detail is not None else pl.lit(None, dtype=pl.String)
-                exprs.append(pl.when(item.error.is_not_null()).then(detail).otherwise(None).alias(detail_name))
-                names.append((item.field, error_name, detail_name))
+    def _parse(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Canonical value and error code of every variable, fast pass first."""
+        fast_exprs: list[pl.Expr] = [pl.col(INDEX), pl.col(ROW)]
+        for v in self.variables:
+            raw = self._raw(frame, v)
+            numeric = self._numeric(frame, v)
+            fast = FAST_PATHS.get(v.datatype)
+            dtype = VALUE_TYPES[v.datatype]
+            present = (raw.is_not_null() & (raw.str.len_bytes() > 0)).fill_null(False)
+            if fast is None:
+                value, ok = pl.lit(None, dtype=dtype), pl.lit(False)
+            else:
+                value, ok = fast(raw, numeric, v, self.ctx)
+            ok = present & ok.fill_null(False)
+            fast_exprs += [
+                pl.when(ok).then(value.cast(dtype)).otherwise(None).alias(v.code),
+                ok.alias(f"__ok__{v.code}"),
+                present.alias(f"__present__{v.code}"),
+            ]
+        parsed = frame.select(fast_exprs)
+        outputs: list[pl.Series] = []
+        for v in self.variables:
+            outputs.extend(self._full_rule(frame, parsed, v))
+        return parsed.with_columns(outputs).drop([c for c in parsed.columns if c.startswith(("__ok__", "__present__"))])
+
+    def _raw(self, frame: pl.DataFrame, v: VariableSpec) -> pl.Expr:
+        return pl.col(v.code).cast(pl.String) if v.code in frame.columns else pl.lit(None, dtype=pl.String)
+
+    def _numeric(self, frame: pl.DataFrame, v: VariableSpec) -> pl.Expr:
+        name = f"__num__{v.code}"
+        return pl.col(name).fill_null(False) if name in frame.columns else pl.lit(False)
+
+    def _full_rule(self, frame: pl.DataFrame, parsed: pl.DataFrame, v: VariableSpec) -> list[pl.Series]:
+        """Run the full rule on the cells the fast pass did not accept; return value, error and detail."""
+        value = parsed.get_column(v.code)
+        present = parsed.get_column(f"__present__{v.code}")
+        ok = parsed.get_column(f"__ok__{v.code}")
+        error = pl.repeat(None, parsed.height, dtype=pl.String, eager=True).alias(f"__err__{v.code}")
+        detail = pl.repeat(None, parsed.height, dtype=pl.String, eager=True).alias(f"__det__{v.code}")
+        if v.required:
+            error = pl.select(pl.when(~present).then(pl.lit("required")).otherwise(None)).to_series().alias(error.name)
+        slow = present & ~ok
+        if slow.any():
+            needed = [INDEX] + [c for c in (v.code, f"__num__{v.code}") if c in frame.columns]
+            sub = frame.select(needed).filter(slow)
+            raw = self._raw(frame, v).str.strip_chars()
+            raw = pl.when(raw == "").then(None).otherwise(raw)
+            out = RULES[v.datatype](raw, self._numeric(frame, v), v, self.ctx)
+            rule_error = out.error
+            if v.required:
+                rule_error = pl.when(raw.is_null()).then(pl.lit("required")).otherwise(rule_error)
+            else:
+                rule_error = pl.when(raw.is_null()).then(None).otherwise(rule_error)
+            rule_detail = out.detail if out.detail is not None else pl.lit(None, dtype=pl.String)
+            result = sub.select(
+                pl.when(rule_error.is_null()).then(out.value.cast(VALUE_TYPES[v.datatype])).otherwise(None).alias("v"),
+                rule_error.alias("e"),
+                pl.when(rule_error.is_not_null()).then(rule_detail).otherwise(None).alias("d"),
+            )
+            positions = sub.get_column(INDEX)
+            value = value.scatter(positions, result.get_column("v"))
+            error = error.scatter(positions, result.get_column("e"))
+            detail = detail.scatter(positions, result.get_column("d"))
+        return [value, error, detail]
+
+    def _run_checks(self, parsed: pl.DataFrame, columns: set[str]) -> list[tuple[str, pl.DataFrame]]:
+        """Cross-variable checks: error codes for all rows, details only for the failing ones."""
+        items: list[tuple[str, pl.Expr, pl.Expr | None]] = []
+        for check in row_checks(self.standard):
+            for item in CHECKS[check.rule](check.params, columns, self.ctx):
+                items.append((item.field, item.error, item.detail))
         if self.ctx.producer_regions and "business_village_code" in columns:
             village = pl.col("business_village_code")
             inside = pl.any_horizontal([
                 (village == code) | village.str.starts_with(code + ".") for code in self.ctx.producer_regions
             ])
             outside = village.is_not_null() & pl.col("__err__business_village_code").is_null() & ~inside
-            exprs.append(pl.when(outside).then(pl.lit("region.outside_scope")).otherwise(None).alias("__cerr__scope"))
-            exprs.append(pl.when(outside).then(pl.lit(json.dumps({"scope": self.ctx.producer_scope_label})))
-                         .otherwise(None).alias("__cdet__scope"))
-            names.append(("business_village_code", "__cerr__scope", "__cdet__scope"))
-        return exprs, names
+            items.append(("business_village_code",
+                          pl.when(outside).then(pl.lit("region.outside_scope")).otherwise(None),
+                          pl.lit(json.dumps({"scope": self.ctx.producer_scope_label}))))
+        if not items:
+            return []
+        codes = parsed.select([error.alias(f"c{i}") for i, (_f, error, _d) in enumerate(items)])
+        failures: list[tuple[str, pl.DataFrame]] = []
+        for i, (field_code, _error, detail) in enumerate(items):
+            mask = codes.get_column(f"c{i}").is_not_null()
+            if not mask.any():
+                continue
+            values = [c for c in parsed.columns if not c.startswith(("__err__", "__det__"))]
+            error_columns = [c for c in parsed.columns if c.startswith("__err__")]
+            failing = parsed.select(values + error_columns).filter(mask)
+            detail_expr = detail if detail is not None else pl.lit(None, dtype=pl.String)
+            failures.append((field_code, failing.select(
+                pl.col(ROW), codes.get_column(f"c{i}").filter(mask).alias("code"), detail_expr.cast(pl.String).alias("detail"),
+            )))
+        return failures
 
     def _collect_errors(self, parsed: pl.DataFrame, frame: pl.DataFrame,
-                        check_errors: list[tuple[str, str, str]]) -> pl.DataFrame:
+                        check_errors: list[tuple[str, pl.DataFrame]]) -> pl.DataFrame:
         parts: list[pl.DataFrame] = []
         for v in self.variables:
             error_name = f"__err__{v.code}"
-            failing = parsed.filter(pl.col(error_name).is_not_null())
-            if failing.height:
-                raw = frame.filter(parsed.get_column(error_name).is_not_null()).get_column(v.code)
-                parts.append(pl.DataFrame({
-                    "row": failing.get_column(ROW),
-                    "field": pl.Series([v.code] * failing.height, dtype=pl.String),
-                    "value": raw.cast(pl.String),
-                    "code": failing.get_column(error_name),
-                    "detail": failing.get_column(f"__det__{v.code}").cast(pl.String),
-                }))
-        for field_code, error_name, detail_name in check_errors:
-            failing_mask = parsed.get_column(error_name).is_not_null()
-            if not failing_mask.any():
+            mask = parsed.get_column(error_name).is_not_null()
+            if not mask.any():
                 continue
-            failing = parsed.filter(failing_mask)
-            raw = frame.filter(failing_mask).get_column(field_code) if field_code in frame.columns else None
+            failing = parsed.select(ROW, error_name, f"__det__{v.code}").filter(mask)
+            raw = frame.get_column(v.code).filter(mask).cast(pl.String) if v.code in frame.columns else None
             parts.append(pl.DataFrame({
                 "row": failing.get_column(ROW),
-                "field": pl.Series([field_code] * failing.height, dtype=pl.String),
-                "value": raw.cast(pl.String) if raw is not None else pl.Series([None] * failing.height, dtype=pl.String),
+                "field": pl.Series([v.code] * failing.height, dtype=pl.String),
+                "value": raw if raw is not None else pl.Series([None] * failing.height, dtype=pl.String),
                 "code": failing.get_column(error_name),
-                "detail": failing.get_column(detail_name).cast(pl.String),
+                "detail": failing.get_column(f"__det__{v.code}"),
+            }))
+        for field_code, failing in check_errors:
+            rows = failing.get_column(ROW)
+            raw = (frame.select(ROW, pl.col(field_code).cast(pl.String)).filter(pl.col(ROW).is_in(rows.implode()))
+                   if field_code in frame.columns else None)
+            values = failing.select(ROW).join(raw, on=ROW, how="left").get_column(field_code) if raw is not None else None
+            parts.append(pl.DataFrame({
+                "row": rows,
+                "field": pl.Series([field_code] * failing.height, dtype=pl.String),
+                "value": values if values is not None else pl.Series([None] * failing.height, dtype=pl.String),
+                "code": failing.get_column("code"),
+                "detail": failing.get_column("detail"),
             }))
         for target in self.region_targets:
             error_name = f"__rerr__{target.code}"
-            failing = frame.filter(pl.col(error_name).is_not_null())
+            names = [name for name in target.names if name]
+            failing = frame.select(ROW, error_name, f"__rfield__{target.code}", f"__rdetail__{target.code}", *names).filter(
+                pl.col(error_name).is_not_null()
+            )
             if not failing.height:
                 continue
             # The value shown is the name at the level that failed.
-            values = failing.select(
-                pl.coalesce([
-                    pl.when(pl.col(f"__rfield__{target.code}") == name).then(pl.col(name))
-                    for name in target.names if name
-                ])
-            ).to_series()
+            values = failing.select(pl.coalesce([
+                pl.when(pl.col(f"__rfield__{target.code}") == name).then(pl.col(name)) for name in names
+            ])).to_series()
             parts.append(pl.DataFrame({
                 "row": failing.get_column(ROW),
                 "field": failing.get_column(f"__rfield__{target.code}"),
@@ -256,7 +312,15 @@ class Validator:
             }))
         if not parts:
             return empty_errors()
-        return pl.concat(parts).select([pl.col(k).cast(t) for k, t in ERROR_SCHEMA.items()])
+        errors = pl.concat([p.select([pl.col(k).cast(t) for k, t in ERROR_SCHEMA.items()]) for p in parts])
+        # A village that cannot be placed by name is reported once, not again as a missing code.
+        placed_by_name = {t.code for t in self.region_targets}
+        if placed_by_name:
+            name_rows = errors.filter(pl.col("code").str.starts_with("region.name_")).get_column("row").implode()
+            errors = errors.filter(
+                ~(pl.col("field").is_in(list(placed_by_name)) & (pl.col("code") == "required") & pl.col("row").is_in(name_rows))
+            )
+        return errors
 
     def _add_derived(self, valid: pl.DataFrame) -> pl.DataFrame:
         """Fill the business scale from the amounts when the producer did not declare it."""
@@ -293,16 +357,14 @@ class FileChecks:
             return empty_errors()
         frame = pl.concat(self.keys, how="diagonal_relaxed")
         parts = [self._zeroed_niks(frame)]
-        normalized = frame
-        if "business_name" in frame.columns:
-            normalized = frame.with_columns(
-                pl.col("business_name").str.to_lowercase().str.replace_all(r"[^a-z0-9]", "").alias("__name_key")
-            )
         for key in self.unique_keys:
-            columns = ["__name_key" if c == "business_name" else c for c in key]
-            if not all(c in normalized.columns for c in columns):
+            # (owner_nik, business_name) is compared through the hash the batches computed.
+            columns = ["nib"] if key == ["nib"] else ["__nik_name", "owner_nik"]
+            if not all(c in frame.columns for c in columns):
                 continue
-            present = normalized.filter(pl.all_horizontal([pl.col(c).is_not_null() for c in columns]))
+            present = frame.select(ROW, *columns, *[k for k in key[:1] if k not in columns]).filter(
+                pl.col(columns[0]).is_not_null()
+            )
             firsts = present.group_by(columns).agg(pl.col(ROW).min().alias("__first"))
             duplicates = present.join(firsts, on=columns).filter(pl.col(ROW) != pl.col("__first"))
             if duplicates.height:
@@ -310,7 +372,7 @@ class FileChecks:
                 parts.append(pl.DataFrame({
                     "row": duplicates.get_column(ROW),
                     "field": pl.Series([key[0]] * duplicates.height, dtype=pl.String),
-                    "value": duplicates.get_column(columns[0]).cast(pl.String),
+                    "value": duplicates.get_column(key[0]).cast(pl.String),
                     "code": pl.Series(["duplicate_in_file"] * duplicates.height, dtype=pl.String),
                     "detail": duplicates.select(
                         pl.struct(first_row=pl.col("__first"), key=pl.lit(label)).struct.json_encode()
@@ -355,3 +417,4 @@ def variable_labels(standard: StandardSpec) -> dict[str, str]:
 
 def spec_by_code(standard: StandardSpec) -> dict[str, VariableSpec]:
     return {v.code: v for v in standard.variables}
+

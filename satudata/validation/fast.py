@@ -1,0 +1,178 @@
+"""Fast paths: cheap tests that accept the common, well-formed cell in one vector operation.
+
+Most cells of a real file are already clean ("15000000", "2019-05-01", "32.73.01.1001"), so
+the engine first runs these tests on every cell, and sends only the cells they do not accept
+through the full rules in ``rules.py``, which parse every notation and name the error. A fast
+path must accept a cell only when the full rule would accept it with the same value.
+
+Each function returns ``(value, ok)``; ``value`` has the dtype of the full rule's value.
+"""
+
+from collections.abc import Callable
+
+import polars as pl
+
+from satudata.validation.rules import MAX_EXACT_FLOAT, RuleContext, nik_parts
+from satudata.validation.specs import VariableSpec
+
+FastPath = Callable[[pl.Expr, pl.Expr, VariableSpec, RuleContext], tuple[pl.Expr, pl.Expr]]
+
+
+def _case_variants(aliases: dict[str, str]) -> dict[str, str]:
+    """The spellings a fast lookup accepts as they are: lower, UPPER and Title case of each alias."""
+    variants: dict[str, str] = {}
+    for alias, code in aliases.items():
+        for form in (alias, alias.upper(), alias.title(), alias.capitalize()):
+            variants.setdefault(form, code)
+    return variants
+
+
+def text_fast(raw, numeric, spec, ctx):
+    value = raw.str.strip_chars()
+    max_length = int(spec.domain.get("max_length", 500))
+    # Bytes are at least as many as characters, so this never accepts a value that is too long.
+    return value, (value.str.len_bytes() <= max_length) & (value.str.len_bytes() > 0)
+
+
+def nib_fast(raw, numeric, spec, ctx):
+    return raw, raw.str.contains(r"^[0-9]{13}$")
+
+
+def nik_fast(raw, numeric, spec, ctx):
+    parts = nik_parts(raw)
+    ok = raw.str.contains(r"^[0-9]{16}$") & ~numeric
+    if ctx.regions is not None:
+        ok = ok & parts["district"].is_in(ctx.regions.nik_districts.implode())
+    day, month, yy = parts["birth_day"], parts["month"], parts["yy"]
+    days = (
+        pl.when(month == 2).then(pl.when(yy % 4 == 0).then(29).otherwise(28))
+        .when(month.is_in([4, 6, 9, 11])).then(30).otherwise(31)
+    )
+    ok = ok & month.is_between(1, 12) & (day >= 1) & (day <= days) & (parts["serial"] != "0000")
+    return raw, ok.fill_null(False)
+
+
+def phone_fast(raw, numeric, spec, ctx):
+    mobile = raw.str.contains(r"^08[0-9]{8,11}$")
+    return pl.concat_str([pl.lit("+62"), raw.str.slice(1)]), mobile
+
+
+def email_fast(raw, numeric, spec, ctx):
+    pattern = r"^[a-z0-9._%+\-]+@[a-z0-9\-]+(\.[a-z0-9\-]+)*\.[a-z]{2,}$"
+    max_length = int(spec.domain.get("max_length", 254))
+    return raw, raw.str.contains(pattern) & (raw.str.len_bytes() <= max_length)
+
+
+def rt_rw_fast(raw, numeric, spec, ctx):
+    return raw, raw.str.contains(r"^[0-9]{3}$")
+
+
+def _in_range(value: pl.Expr, spec: VariableSpec) -> pl.Expr:
+    ok = value.is_not_null()
+    if "minimum" in spec.domain:
+        ok = ok & (value >= spec.domain["minimum"])
+    if "maximum" in spec.domain:
+        ok = ok & (value <= spec.domain["maximum"])
+    return ok
+
+
+def money_fast(raw, numeric, spec, ctx):
+    # A sign is left to the full rule, which rejects "+5" as it does every other unusual notation.
+    whole = pl.when(~raw.str.starts_with("+")).then(raw.cast(pl.Int64, strict=False).cast(pl.Float64))
+    # "15000000.00", as database exports write amounts; one or two decimals cannot be a thousands group.
+    cents = pl.when(raw.str.contains(r"^[0-9]+\.[0-9]{1,2}$")).then(raw).cast(pl.Float64, strict=False)
+    from_number = pl.when(numeric).then(raw.cast(pl.Float64, strict=False))
+    value = pl.coalesce(from_number, whole, cents)
+    return value, _in_range(value, spec).fill_null(False)
+
+
+def integer_fast(raw, numeric, spec, ctx):
+    value = pl.when(~raw.str.starts_with("+")).then(raw.cast(pl.Int64, strict=False))
+    return value, _in_range(value, spec).fill_null(False)
+
+
+def coordinate_fast(raw, numeric, spec, ctx):
+    value = raw.cast(pl.Float64, strict=False)
+    low, high = spec.domain.get("minimum", -90), spec.domain.get("maximum", 180)
+    return value, value.is_between(low, high).fill_null(False)
+
+
+def year_fast(raw, numeric, spec, ctx):
+    value = raw.cast(pl.Int32, strict=False)
+    low = int(spec.domain.get("minimum", 1900))
+    high = int(spec.domain.get("maximum", ctx.today.year))
+    return value, (raw.str.len_bytes() == 4) & value.is_between(low, high).fill_null(False)
+
+
+def month_fast(raw, numeric, spec, ctx):
+    value = raw.cast(pl.Int32, strict=False)
+    return value, (raw.str.len_bytes() <= 2) & value.is_between(1, 12).fill_null(False)
+
+
+def date_fast(raw, numeric, spec, ctx):
+    import datetime as dt
+
+    ten = raw.str.len_bytes() == 10
+    value = pl.when(ten).then(pl.coalesce(
+        raw.str.to_date("%Y-%m-%d", strict=False),
+        raw.str.to_date("%d/%m/%Y", strict=False),
+        raw.str.to_date("%d-%m-%Y", strict=False),
+    ))
+    low = dt.date.fromisoformat(spec.domain.get("minimum", "1900-01-01"))
+    high = dt.date.fromisoformat(spec.domain["maximum"]) if "maximum" in spec.domain else ctx.today
+    return value, value.is_between(low, high).fill_null(False)
+
+
+def code_fast(raw, numeric, spec, ctx):
+    lookup = ctx.code_lists.get(spec.code_list)
+    if lookup is None:
+        return raw, pl.lit(False)
+    if spec.code_list == "kbli":
+        level = int(spec.domain.get("level", 5))
+        if level == 1:
+            return raw, raw.is_in(lookup.codes(1).implode())
+        if lookup.is_complete:
+            return raw, raw.is_in(lookup.codes(level).implode())
+        return raw, raw.str.contains(r"^[0-9]{5}$") & raw.str.slice(0, 2).is_in(lookup.codes(2).implode())
+    variants = _case_variants(lookup.aliases)
+    value = raw.replace_strict(list(variants), list(variants.values()), default=None, return_dtype=pl.String)
+    return value, value.is_not_null()
+
+
+def region_fast(raw, numeric, spec, ctx):
+    if ctx.regions is None:
+        return raw, pl.lit(False)
+    written, dotted = ctx.regions.village_forms
+    value = raw.replace_strict(written, dotted, default=None, return_dtype=pl.String)
+    return value, value.is_not_null()
+
+
+def boolean_fast(raw, numeric, spec, ctx):
+    truthy = {"ya": True, "Ya": True, "YA": True, "1": True, "Y": True, "y": True}
+    falsy = {"tidak": False, "Tidak": False, "TIDAK": False, "0": False, "T": False, "t": False}
+    mapping = {**truthy, **falsy}
+    value = raw.replace_strict(list(mapping), list(mapping.values()), default=None, return_dtype=pl.Boolean)
+    return value, value.is_not_null()
+
+
+FAST_PATHS: dict[str, FastPath] = {
+    "text": text_fast,
+    "nib": nib_fast,
+    "nik": nik_fast,
+    "phone": phone_fast,
+    "email": email_fast,
+    "rt_rw": rt_rw_fast,
+    "money": money_fast,
+    "decimal": money_fast,
+    "integer": integer_fast,
+    "latitude": coordinate_fast,
+    "longitude": coordinate_fast,
+    "year": year_fast,
+    "month": month_fast,
+    "date": date_fast,
+    "code": code_fast,
+    "region": region_fast,
+    "boolean": boolean_fast,
+}
+
+__all__ = ["FAST_PATHS", "MAX_EXACT_FLOAT"]
