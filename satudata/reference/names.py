@@ -20,7 +20,8 @@ _SPACES = re.compile(r"\s+")
 _PREFIXES: dict[int, list[tuple[str, str]]] = {
     1: [("provinsi ", ""), ("propinsi ", ""), ("prov ", ""), ("prop ", "")],
     2: [
-        ("kabupaten administrasi ", "kab"), ("kab adm ", "kab"), ("kabupaten ", "kab"), ("kab ", "kab"),
+        ("kabupaten administrasi ", "kab"), ("kab administrasi ", "kab"), ("kab adm ", "kab"),
+        ("kabupaten ", "kab"), ("kab ", "kab"),
         ("kota administrasi ", "kota"), ("kota adm ", "kota"), ("kotamadya ", "kota"), ("kodya ", "kota"),
         ("kota ", "kota"),
     ],
@@ -56,11 +57,15 @@ _ABBREVIATIONS = {
 }
 
 
-def normalize_region_name(name: str, level: int) -> tuple[str, str]:
-    """Return ``(kind, core)``: the kind its prefix names ("kab", "kota" or "") and the bare name."""
+def _clean(name: str) -> str:
     text = name.lower().replace("'", "").replace("`", "").replace("’", "")
     text = _PUNCTUATION.sub(" ", text)
-    text = _SPACES.sub(" ", text).strip() + " "
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize_region_name(name: str, level: int) -> tuple[str, str]:
+    """Return ``(kind, core)``: the kind its prefix names ("kab", "kota" or "") and the bare name."""
+    text = _clean(name) + " "
     kind = ""
     for prefix, prefix_kind in _PREFIXES.get(level, []):
         if text.startswith(prefix):
@@ -81,23 +86,26 @@ def normalize_names(values: pl.Series, level: int) -> pl.DataFrame:
     Provinces, few and abbreviated in many ways, go through the Python function.
     """
     if level == 1:
-        pairs = [normalize_region_name(v, 1) for v in values.to_list()]
-        return pl.DataFrame({"kind": [p[0] for p in pairs], "core": [p[1] for p in pairs]},
-                            schema={"kind": pl.String, "core": pl.String})
-    text = (
+        items = values.to_list()
+        pairs = [normalize_region_name(v, 1) for v in items]
+        return pl.DataFrame({"kind": [p[0] for p in pairs], "core": [p[1] for p in pairs],
+                             "full": [_clean(v) for v in items]},
+                            schema={"kind": pl.String, "core": pl.String, "full": pl.String})
+    full = (
         values.str.to_lowercase().str.replace_all(r"['`’]", "").str.replace_all(r"[^a-z0-9 ]+", " ")
-        .str.replace_all(r"\s+", " ").str.strip_chars() + " "
+        .str.replace_all(r"\s+", " ").str.strip_chars()
     )
+    text = full + " "
     prefixes = _PREFIXES.get(level, [])
     if not prefixes:
-        return pl.DataFrame({"kind": pl.Series([""] * len(values), dtype=pl.String), "core": text.str.strip_chars()})
+        return pl.DataFrame({"kind": pl.Series([""] * len(values), dtype=pl.String), "core": full, "full": full})
     # Rust's regex engine prefers the first alternative that matches, as the Python loop does.
     pattern = "^(" + "|".join(re.escape(p) for p, _kind in prefixes) + ")"
     prefix = text.str.extract(pattern, 1)
     kinds = {p: k for p, k in reversed(prefixes)}
     kind = prefix.replace_strict(list(kinds), list(kinds.values()), default="", return_dtype=pl.String)
     core = text.str.replace(pattern, "").str.strip_chars()
-    return pl.DataFrame({"kind": kind, "core": core})
+    return pl.DataFrame({"kind": kind, "core": core, "full": full})
 
 
 @dataclass(frozen=True)
@@ -106,6 +114,7 @@ class RegionCandidate:
     name: str
     kind: str
     core: str
+    full: str
 
 
 @dataclass
@@ -132,12 +141,13 @@ class RegionNameIndex:
             self._levels[int(level)] = pl.DataFrame({
                 "__parent": group.get_column("parent"), "__core": normalized.get_column("core"),
                 "__kind_ix": normalized.get_column("kind"), "__code": group.get_column("code"),
+                "__full": normalized.get_column("full"),
             })
-            for parent, core, kind, code, name in zip(
+            for parent, core, kind, code, name, full in zip(
                 group.get_column("parent"), normalized.get_column("core"), normalized.get_column("kind"),
-                group.get_column("code"), group.get_column("name"), strict=True,
+                group.get_column("code"), group.get_column("name"), normalized.get_column("full"), strict=True,
             ):
-                self._children.setdefault(parent, []).append(RegionCandidate(code, name, kind, core))
+                self._children.setdefault(parent, []).append(RegionCandidate(code, name, kind, core, full))
 
     def name_of(self, code: str) -> str:
         return self._names.get(code, code)
@@ -148,6 +158,11 @@ class RegionNameIndex:
         children = self._children.get(parent, [])
         parent_name = self.name_of(parent) if parent else "Indonesia"
         result = NameMatch(level=level, value=value, parent_name=parent_name)
+        # The name as written, prefix included, wins over the bare name: "Kampung Gelgel" is not "Gelgel".
+        full = [c for c in children if c.full == _clean(value)]
+        if len(full) == 1:
+            result.code = full[0].code
+            return result
         exact = [c for c in children if c.core == core]
         if not exact:
             squeezed = core.replace(" ", "")
@@ -176,6 +191,7 @@ class RegionNameIndex:
         normalized = normalize_names(values, level)
         return pl.DataFrame({
             "__value": values, "__kind_in": normalized.get_column("kind"), "__core": normalized.get_column("core"),
+            "__full": normalized.get_column("full"),
         })
 
     def resolve_frame(self, tuples: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -201,13 +217,21 @@ class RegionNameIndex:
                 continue
             normalized = self._normalize_many(keys.get_column(column).unique(), level)
             keys = keys.join(normalized, left_on=column, right_on="__value", how="left")
-            candidates = keys.join(self._levels.get(level, pl.DataFrame(schema={
+            index = self._levels.get(level, pl.DataFrame(schema={
                 "__parent": pl.String, "__core": pl.String, "__kind_ix": pl.String, "__code": pl.String,
-            })), on=["__parent", "__core"], how="left")
+                "__full": pl.String,
+            }))
+            by_full = keys.join(index.select("__parent", "__full", "__code"), on=["__parent", "__full"], how="left")
+            by_full = by_full.group_by(["__parent", column]).agg(pl.col("__code").drop_nulls().alias("__full_codes"))
+            candidates = keys.join(index.drop("__full"), on=["__parent", "__core"], how="left")
             candidates = candidates.filter(
                 pl.col("__code").is_null() | (pl.col("__kind_in") == "") | (pl.col("__kind_in") == pl.col("__kind_ix"))
             )
             grouped = candidates.group_by(["__parent", column]).agg(pl.col("__code").drop_nulls().alias("__codes"))
+            grouped = grouped.join(by_full, on=["__parent", column], how="left").with_columns(
+                pl.when(pl.col("__full_codes").list.len() == 1).then(pl.col("__full_codes"))
+                .otherwise(pl.col("__codes")).alias("__codes")
+            ).drop("__full_codes")
             single = grouped.filter(pl.col("__codes").list.len() == 1).select(
                 "__parent", column, pl.col("__codes").list.first().alias("__found")
             )

@@ -38,7 +38,10 @@ def village_frame(within: str | None = None) -> pl.DataFrame:
                     if within and not village.code.startswith(within) and len(within) > len(district.code):
                         continue
                     rows.append((village.code, village.name, district.name, regency.name, province.name))
-    return pl.DataFrame(rows, schema=["village_code", "village", "district", "regency", "province"], orient="row")
+    frame = pl.DataFrame(rows, schema=["village_code", "village", "district", "regency", "province"], orient="row")
+    # A few districts have two villages of the same name, which a name alone cannot place; leave them out.
+    district = pl.col("village_code").str.slice(0, 8)
+    return frame.filter(pl.len().over(district, pl.col("village").str.to_lowercase()) == 1)
 
 
 def _choice(rng: random.Random, options: tuple, n: int) -> pl.Series:

@@ -1,0 +1,100 @@
+"""Region names written by people, resolved to Kemendagri codes inside their parent region."""
+
+import polars as pl
+import pytest
+
+from satudata.reference.lookups import region_lookup
+from satudata.reference.names import normalize_names, normalize_region_name
+
+pytestmark = pytest.mark.django_db
+
+
+def _resolve(*names):
+    return region_lookup().names.resolve(list(names))
+
+
+@pytest.mark.parametrize("names", [
+    ("JAWA BARAT", "KOTA BANDUNG", "SUKASARI", "SUKARASA"),
+    ("Jawa Barat", "Kota Bandung", "Sukasari", "Sukarasa"),
+    ("Prov. Jawa Barat", "Kota  Bandung", "Kec. Sukasari", "Kel. Sukarasa"),
+    ("jabar", "kota bandung", "sukasari", "sukarasa"),
+])
+def test_spellings_of_one_village(names):
+    assert _resolve(*names).code == "32.73.01.1001"
+
+
+def test_kabupaten_and_kota_of_same_name_are_told_apart():
+    assert _resolve("JAWA BARAT", "KAB. BANDUNG").code == "32.04"
+    assert _resolve("JAWA BARAT", "Kabupaten Bandung").code == "32.04"
+    assert _resolve("JAWA BARAT", "KOTA BANDUNG").code == "32.73"
+
+
+def test_bare_name_shared_by_kabupaten_and_kota_is_ambiguous():
+    match = _resolve("JAWA BARAT", "BANDUNG")
+    assert match.code is None
+    assert match.error == "region.name_ambiguous"
+    assert sorted(match.candidates) == ["Kabupaten Bandung (32.04)", "Kota Bandung (32.73)"]
+
+
+def test_jakarta_administrative_city_spellings():
+    for name in ("KOTA ADM. JAKARTA SELATAN", "Kota Administrasi Jakarta Selatan", "Jakarta Selatan"):
+        assert _resolve("DKI JAKARTA", name).code == "31.74"
+    assert _resolve("DKI Jakarta", "KAB. ADMINISTRASI KEPULAUAN SERIBU").code == "31.01"
+
+
+def test_unknown_name_lists_close_candidates():
+    match = _resolve("JAWA BARAT", "KOTA BANDUNK")
+    assert match.error == "region.name_unknown"
+    assert "Kota Bandung (32.73)" in match.candidates
+
+
+def test_name_in_wrong_parent_is_unknown():
+    # Sukasari is a district of Kota Bandung, not of Kota Bogor.
+    match = _resolve("JAWA BARAT", "KOTA BOGOR", "SUKASARI")
+    assert match.error == "region.name_unknown"
+    assert match.level == 3
+
+
+def test_vectorized_normalization_matches_python_on_every_region():
+    entries = region_lookup().entries
+    for level in (2, 3, 4):
+        names = [name for _code, lvl, name, _parent in entries if lvl == level]
+        variants = names + [n.upper() for n in names[:500]] + ["KAB. " + n for n in names[:200]]
+        frame = normalize_names(pl.Series(variants, dtype=pl.String), level)
+        expected = [normalize_region_name(n, level) for n in variants]
+        assert list(zip(frame["kind"].to_list(), frame["core"].to_list(), strict=True)) == expected
+
+
+def test_resolve_frame_agrees_with_resolve():
+    tuples = pl.DataFrame({
+        "p": ["JAWA BARAT", "JAWA BARAT", "JAWA BARAT", "DKI JAKARTA"],
+        "k": ["KOTA BANDUNG", "BANDUNG", "KOTA BANDUNG", "KOTA ADM. JAKARTA SELATAN"],
+        "d": ["SUKASARI", "X", "SUKASARI", "KEBAYORAN BARU"],
+        "v": ["SUKARASA", "Y", "TIDAK ADA", "SENAYAN"],
+    })
+    result = region_lookup().names.resolve_frame(tuples, ["p", "k", "d", "v"])
+    for row, (code, error) in enumerate(zip(result["__code"], result["__error"], strict=True)):
+        expected = _resolve(*tuples.row(row))
+        assert (code, error) == (expected.code, expected.error)
+
+
+@pytest.mark.shared_data
+def test_every_2025_village_resolves_from_its_own_names(shared_data):
+    """Each village of the published 2025 list is found from the names of its province, regency,
+    district and village, unless its district has another village of the same name."""
+    frame = pl.read_csv(shared_data / "wilayah_2025.csv", infer_schema=False)
+    names = dict(zip(frame["code"], frame["name"], strict=True))
+    villages = frame.filter(pl.col("level") == "4").with_columns(
+        pl.col("code").str.slice(0, 2).replace_strict(names).alias("p"),
+        pl.col("code").str.slice(0, 5).replace_strict(names).alias("k"),
+        pl.col("code").str.slice(0, 8).replace_strict(names).alias("d"),
+        pl.col("name").alias("v"),
+    )
+    result = region_lookup().names.resolve_frame(villages.select("p", "k", "d", "v").unique(), ["p", "k", "d", "v"])
+    resolved = villages.join(result, on=["p", "k", "d", "v"], how="left")
+    wrong = resolved.filter(pl.col("__code").is_not_null() & (pl.col("__code") != pl.col("code")))
+    assert wrong.height == 0
+    unresolved = resolved.filter(pl.col("__code").is_null())
+    # Only genuinely duplicated names stay unresolved, and they are reported as ambiguous.
+    assert set(unresolved["__error"].to_list()) <= {"region.name_ambiguous"}
+    assert unresolved.height < 200
