@@ -25,7 +25,7 @@ lint: install-test
 	$(BIN)/ruff check satudata tests bench
 
 messages: install  ## Rebuild the translation catalogs after changing user-facing text
-	cd satudata && ../$(BIN)/satudata makemessages --locale id --locale en --no-obsolete --no-location
+	cd satudata && ../$(BIN)/satudata makemessages --locale id --locale en --no-obsolete --no-location --ignore "*/tests/*"
 	cd satudata && ../$(BIN)/satudata compilemessages
 
 lock:  ## Re-pin dependencies after editing requirements/*.in

@@ -3,7 +3,6 @@
 import argparse
 import json
 import os
-import sys
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
@@ -39,4 +38,4 @@ class SatudataCommand(BaseCommand):
             raise CommandError(exc.message) from None
 
     def print_json(self, data: Any) -> None:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+        self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str))

@@ -264,8 +264,21 @@ def iter_csv_batches(path: Path, layout: TableLayout, columns: dict[int, str], b
         ).select([pl.col(ROW).cast(pl.Int64)] + [pl.col(f"c{i}").alias(code) for i, code in columns.items()])
         for batch in lazy.collect_batches(chunk_size=batch_size):
             yield batch
-    except pl.exceptions.ComputeError as exc:
+    except pl.exceptions.PolarsError as exc:
+        ragged = _first_ragged_row(read_path, layout)
+        if ragged is not None:
+            raise rejected("file.ragged", file=display_name, row=ragged, columns=width) from None
         raise rejected("file.csv_invalid", file=display_name, reason=str(exc).splitlines()[0][:300]) from None
+
+
+def _first_ragged_row(path: Path, layout: TableLayout) -> int | None:
+    """Row number (as the spreadsheet counts) of the first row with more cells than the header."""
+    width = len(layout.headers)
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for number, row in enumerate(csv.reader(handle, delimiter=layout.delimiter or ","), start=1):
+            if number > layout.header_row and len(row) > width and any(cell.strip() for cell in row[width:]):
+                return number
+    return None
 
 
 # -- workbooks -------------------------------------------------------------------------------------
@@ -405,8 +418,10 @@ def iter_batches(path: Path, layout: TableLayout, columns: dict[int, str], displ
     for batch in batches:
         if text_columns:
             # A cell holding only spaces counts as filled here; validation then reports the row.
-            filled = batch.select(pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in text_columns])).to_series()
+            filled = batch.select(
+                pl.any_horizontal([pl.col(c).str.len_bytes() > 0 for c in text_columns]).fill_null(False)
+            ).to_series()
             if not filled.all():
-                batch = batch.filter(filled.fill_null(False))
+                batch = batch.filter(filled)
         if batch.height:
             yield batch
