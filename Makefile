@@ -6,9 +6,8 @@ export SATUDATA_HOME ?= $(CURDIR)/.satudata
 
 .PHONY: start install install-test test test-sqlite test-postgres lint messages lock bench clean
 
-start: install  ## Install, prepare the embedded SQLite database with demo accounts, and serve on 127.0.0.1:8000
-	$(BIN)/satudata init --demo
-	$(BIN)/satudata serve
+start:  ## Install, prepare the embedded SQLite database with demo accounts, and serve on 127.0.0.1:8000
+	scripts/start.sh
 
 install: $(BIN)/satudata
 

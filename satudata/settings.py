@@ -127,6 +127,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 # Serve the apps' static files directly, so no collectstatic step is needed to start.
 WHITENOISE_USE_FINDERS = True
 STORAGES = {
