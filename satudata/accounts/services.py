@@ -31,9 +31,10 @@ def create_user(*, username: str, role: str, producer: Any = None, password: str
     if role not in Role.values:
         raise AccountError(_("Unknown role {role}; use one of {roles}."), role=role, roles=", ".join(Role.values))
     if role in (Role.PRODUCER, Role.ENUMERATOR) and producer is None:
-        raise AccountError(_("A {role} account must belong to a producer."), role=role)
+        raise AccountError(_("A {role} account must belong to a producer. Choose the producer."),
+                           role=Role(role).label)
     if User.objects.filter(username=username).exists():
-        raise AccountError(_("The user name {username} is taken."), username=username)
+        raise AccountError(_("The user name {username} is taken. Choose another one."), username=username)
     password = password or generate_password()
     user = User(username=username, role=role, producer=producer, email=email,
                 first_name=full_name[:150], region_scope=region_scope or [], kbli_scope=kbli_scope or [],

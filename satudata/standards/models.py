@@ -132,7 +132,7 @@ class Variable(LockedByVersion):
 
     version = models.ForeignKey(StandardVersion, on_delete=models.CASCADE, related_name="variables")
     code = models.SlugField(_("code"), max_length=60)
-    position = models.PositiveIntegerField(_("position"))
+    position = models.PositiveIntegerField(_("order"))
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200)
     definition = models.TextField(_("definition"))
@@ -206,7 +206,7 @@ class Indicator(LockedByVersion):
 
     version = models.ForeignKey(StandardVersion, on_delete=models.CASCADE, related_name="indicators")
     code = models.SlugField(_("code"), max_length=60)
-    position = models.PositiveIntegerField(_("position"), default=0)
+    position = models.PositiveIntegerField(_("order"), default=0)
     name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200)
     concept = models.TextField(_("concept"))

@@ -12,7 +12,7 @@ class FileRejected(DomainError):
 
 
 MESSAGES = {
-    "file.empty": _("The file {file} is empty."),
+    "file.empty": _("The file {file} is empty. Check that you chose the right file and upload it again."),
     "file.too_large": _(
         "The file {file} is {size_mb} MB, above the limit of {limit_mb} MB. Split it into smaller files "
         "(for example one per regency) and upload them one by one."
@@ -41,7 +41,9 @@ MESSAGES = {
         "The workbook {file} is damaged and cannot be opened. Open it in Excel, save it again as XLSX and "
         "upload the new file."
     ),
-    "file.no_sheet": _("The workbook {file} has no worksheet with data."),
+    "file.no_sheet": _(
+        "The workbook {file} has no worksheet with data. Put the data in the first sheet and upload it again."
+    ),
     "file.no_header": _(
         "No header row was found in the first {rows} rows of {file}. The first row of the table must hold "
         "the column names."

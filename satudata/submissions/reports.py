@@ -53,7 +53,11 @@ def row_errors(submission: Submission, *, offset: int = 0, limit: int | None = N
     result = []
     for row, field_code, value, code, detail in errors.iter_rows():
         label = labels.get(field_code, field_code)
-        message = render_message(code, field=label, value=value, detail=json.loads(detail) if detail else None)
+        parsed = json.loads(detail) if detail else None
+        if parsed and "key" in parsed:
+            # Duplicate keys name variable codes; the message shows their names.
+            parsed["key"] = " + ".join(labels.get(part.strip(), part.strip()) for part in parsed["key"].split("+"))
+        message = render_message(code, field=label, value=value, detail=parsed)
         result.append(RowError(row=row, column=headers.get(field_code, label), field=field_code, label=label,
                                value=value, code=code, message=message))
     return result

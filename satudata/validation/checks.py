@@ -53,9 +53,11 @@ def nik_matches_owner(params: dict[str, Any], columns: set[str], ctx: RuleContex
             nik,
             pl.when(mismatch).then(pl.lit("nik.birth_date_mismatch")).otherwise(None),
             pl.struct(
+                # The day without the 40 added for women, as the date of birth reads.
                 nik_date=pl.concat_str(
-                    [pl.col(nik).str.slice(6, 2), pl.col(nik).str.slice(8, 2), pl.col(nik).str.slice(10, 2)],
-                    separator="-",
+                    [parts["birth_day"].cast(pl.String).str.zfill(2), pl.col(nik).str.slice(8, 2),
+                     pl.col(nik).str.slice(10, 2)],
+                    separator="/",
                 ),
                 birth_date=date.dt.strftime("%d/%m/%Y"),
             ).struct.json_encode(),

@@ -47,13 +47,15 @@ MESSAGES = {
         "NIK {value} is invalid: digits 7–12 ({date_digits}) are not a date of birth DDMMYY "
         "(day + 40 for women). Check it against the identity card."
     ),
-    "nik.serial_zero": _("NIK {value} is invalid: its last four digits cannot be 0000."),
+    "nik.serial_zero": _(
+        "NIK {value} is invalid: its last four digits cannot be 0000. Check it against the identity card."
+    ),
     "nik.sex_mismatch": _(
         "NIK {value} belongs to a {nik_sex} (day of birth {nik_day}) but the sex given is {sex}. "
         "Correct the NIK or the sex."
     ),
     "nik.birth_date_mismatch": _(
-        "NIK {value} encodes the date of birth {nik_date} (DDMMYY) but the date of birth given is "
+        "NIK {value} encodes the date of birth {nik_date} (DD/MM/YY) but the date of birth given is "
         "{birth_date}. Correct the NIK or the date of birth."
     ),
     # NIB
@@ -66,7 +68,7 @@ MESSAGES = {
     ),
     "kbli.structure": _(
         "KBLI {value} is invalid: a KBLI group code has five digits and starts with a division of one "
-        "of the categories A–U."
+        "of the categories A–U. Look the code up in the KBLI 2020 list."
     ),
     "kbli.category_unknown": _("{value} is not a KBLI category; use one letter from A to U."),
     "kbli.category_mismatch": _(
@@ -107,8 +109,8 @@ MESSAGES = {
         "Write it without separators (1500) or in Indonesian notation (1.500 or 1,5)."
     ),
     "number.not_integer": _("{value} must be a whole number for {field}."),
-    "number.below_minimum": _("{value} is below the minimum {minimum} for {field}."),
-    "number.above_maximum": _("{value} is above the maximum {maximum} for {field}."),
+    "number.below_minimum": _("{value} is below the minimum {minimum} for {field}. Correct the value."),
+    "number.above_maximum": _("{value} is above the maximum {maximum} for {field}. Correct the value."),
     # Dates
     "date.invalid": _(
         "{value} is not a date. Write it as DD/MM/YYYY (31/12/1980), DD-MM-YYYY or YYYY-MM-DD."
@@ -119,7 +121,9 @@ MESSAGES = {
     "date.month_first": _(
         "{value} looks like month/day/year. Write the date as day/month/year (DD/MM/YYYY)."
     ),
-    "date.out_of_range": _("{value} is outside the accepted range for {field} ({minimum} to {maximum})."),
+    "date.out_of_range": _(
+        "{value} is outside the accepted range for {field} ({minimum} to {maximum}). Check the year."
+    ),
     "year.invalid": _("{value} is not a year; write four digits such as 2019."),
     "month.invalid": _("{value} is not a month; write a number from 1 to 12 or the month's name."),
     "boolean.invalid": _("{value} is not yes or no; write Ya or Tidak."),
@@ -127,7 +131,7 @@ MESSAGES = {
     "phone.invalid": _(
         "{value} is not an Indonesian phone number. Write it as 08xx… or +62…, digits only."
     ),
-    "email.invalid": _("{value} is not an e-mail address."),
+    "email.invalid": _("{value} is not an e-mail address. Write it as name@domain, or leave the cell empty."),
     "rt_rw.invalid": _("{value} is not an RT/RW number; write one to three digits, such as 003."),
     "coordinate.invalid": _(
         "{value} is not a coordinate for {field}: write decimal degrees between {minimum} and {maximum}, "
@@ -140,12 +144,12 @@ MESSAGES = {
     ),
     "scale.not_umkm": _(
         "Capital Rp {capital} and annual sales Rp {annual_sales} are above the medium-business thresholds "
-        "of PP 7/2021: this is not a micro, small or medium business."
+        "of PP 7/2021: this is not a micro, small or medium business. Check the amounts, or leave the "
+        "business out of the UMKM data."
     ),
     "year_started.after_reference": _(
         "The business started in {value}, after the reference year {reference_year}. Correct one of them."
     ),
-    "date.in_future": _("{value} is in the future."),
     "duplicate_in_file": _(
         "This business already appears in row {first_row} of the same file (same {key}). Keep one row "
         "per business."

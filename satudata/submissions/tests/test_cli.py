@@ -46,6 +46,7 @@ def test_submit_text_output_lists_every_rejected_row(tmp_path):
     output = _run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--language", "en")
     assert "Rows read: 1" in output
     assert "row 2 · NIB · \"12\" · nib.format" in output
+    assert "(known column name)" in output
 
 
 def test_submit_messages_in_english_and_indonesian_differ(tmp_path):

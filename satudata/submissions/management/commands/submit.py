@@ -96,7 +96,8 @@ class Command(SatudataCommand):
         out(_("Header found in row {row}. Column mapping:").format(row=submission.layout.get("header_row")))
         for column in submission.mapping.get("columns", []):
             target = column["variable"] or "—"
-            out(f"  {column['header']!s:<40} → {target}  ({column['source']})")
+            how = str(MAPPING_SOURCES.get(column["source"], column["source"]))
+            out(f"  {column['header']!s:<40} → {target}  ({how})")
         unmapped = submission.summary.get("unmapped", [])
         if unmapped:
             out(_("Columns not stored because no variable matches them: {columns}").format(columns=", ".join(unmapped)))
@@ -120,10 +121,21 @@ class Command(SatudataCommand):
             out("")
             out(_("Rejected rows:"))
             for error in errors:
-                out(f"  {_('row')} {error.row} · {error.column} · {json.dumps(error.value, ensure_ascii=False)} · "
-                    f"{error.code} · {error.message}")
+                row = _("row {number}").format(number=error.row)
+                value = json.dumps(error.value, ensure_ascii=False)
+                out(f"  {row} · {error.column} · {value} · {error.code} · {error.message}")
 
 
+MAPPING_SOURCES = {
+    "saved": gettext_lazy("your earlier choice"),
+    "alias": gettext_lazy("known column name"),
+    "similar": gettext_lazy("similar name: please check"),
+    "numbering": gettext_lazy("row numbers: not stored"),
+    "excluded": gettext_lazy("left out earlier"),
+    "duplicate": gettext_lazy("another column already holds this variable"),
+    "unknown": gettext_lazy("unknown: not stored"),
+    "confirmed": gettext_lazy("confirmed"),
+}
 NOTE_TEXT = {
     "kbli_structure_only": gettext_lazy(
         "Note: the full KBLI list is not loaded, so KBLI codes were checked by their structure only."
