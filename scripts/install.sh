@@ -12,9 +12,15 @@ fi
 if [ "${1:-base}" = "test" ]; then
     "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes \
         -r requirements/base.lock -r requirements/test.lock
-    if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "Installing Debian's Chromium for the browser tests"
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    # Debian's Chromium drives the browser tests; headless LibreOffice opens the generated templates.
+    missing=""
+    command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+    command -v soffice >/dev/null 2>&1 || missing="$missing libreoffice-calc-nogui"
+    if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian packages for the tests:$missing"
+        apt-get update -qq
+        # shellcheck disable=SC2086
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
     fi
 else
     "$VENV/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r requirements/base.lock

@@ -7,14 +7,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from satudata.errors import DomainError
 from satudata.reference.loaders import EntryRow, get_code_list, store_edition
 from satudata.reference.models import Edition
-from satudata.standards.models import Check, DataStandard, StandardVersion, Variable
+from satudata.standards.models import Activity, Check, DataStandard, Indicator, StandardVersion, Variable
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +98,24 @@ def load_standard(definition: dict[str, Any], *, publish: bool = True) -> Standa
             version=version, rule=spec["rule"], params=spec["params"],
             description=spec.get("description", ""), description_en=spec.get("description_en", ""),
         )
+    for position, spec in enumerate(definition.get("indicators", []), start=1):
+        Indicator.objects.create(version=version, position=position, **_indicator_fields(spec, version))
+    if definition.get("activity"):
+        Activity.objects.create(version=version, **definition["activity"])
     if publish:
         version.status = StandardVersion.Status.PUBLISHED
         version.published_at = timezone.now()
         version.save(update_fields=["status", "published_at"])
     logger.info("Loaded data standard %s version %s", standard.code, version.number)
     return version
+
+
+def _indicator_fields(spec: dict[str, Any], version: StandardVersion) -> dict[str, Any]:
+    from satudata.standards.formulas import parse
+
+    parsed = parse(spec["formula"], set(version.variables.values_list("code", flat=True)))
+    fields = {k: v for k, v in spec.items() if k != "formula"}
+    return {**fields, "formula": parsed.text, "variables": parsed.variables}
 
 
 def load_standard_file(path: Path, *, publish: bool = True) -> StandardVersion:
@@ -114,10 +126,12 @@ def load_builtin_standard() -> StandardVersion:
     return load_standard(builtin_definition())
 
 
-def current_version(standard_code: str = "umkm") -> StandardVersion:
-    """Return the newest published version of a standard."""
+def current_version(standard_code: str = "umkm", *, on: date | None = None) -> StandardVersion:
+    """Return the version in force: the newest published one whose effective date has come."""
+    today = on or timezone.localdate()
     version = (
         StandardVersion.objects.filter(standard__code=standard_code, status=StandardVersion.Status.PUBLISHED)
+        .filter(models.Q(effective_from__isnull=True) | models.Q(effective_from__lte=today))
         .order_by("-number")
         .first()
     )

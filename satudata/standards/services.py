@@ -271,6 +271,19 @@ def discard_draft(version: StandardVersion, *, actor: Any = None) -> None:
     record("standard.discarded", actor=actor, object_type="standard_version", object_id=label)
 
 
+@transaction.atomic
+def declare_characteristic(data: dict[str, Any], *, actor: Any = None) -> AttributeDefinition:
+    """Declare a further characteristic of activity, variable or indicator metadata (Pasal 12 ayat 4)."""
+    if AttributeDefinition.objects.filter(target=data["target"], code=data["code"]).exists():
+        raise StandardError(_("The characteristic {code} is declared already."), code=data["code"])
+    if data["datatype"] == AttributeDefinition.DataType.CHOICE and not data.get("choices"):
+        raise StandardError(_("A choice characteristic needs its list of choices."))
+    definition = AttributeDefinition.objects.create(**data)
+    record("standard.characteristic_declared", actor=actor, object_type="attribute_definition",
+           object_id=f"{definition.target}:{definition.code}", data={"datatype": definition.datatype})
+    return definition
+
+
 # -- comparing versions --------------------------------------------------------------------------------
 
 @dataclass

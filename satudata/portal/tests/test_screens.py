@@ -156,7 +156,7 @@ def test_registry_filters_by_region_kbli_and_scale(walidata_client, tmp_path, pr
 
 @pytest.mark.parametrize("language", ["id", "en"])
 @pytest.mark.parametrize("name", ["portal:home", "submissions:list", "submissions:upload", "registry:list",
-                                  "registry:counts", "standards:detail", "publishedstats:compare"])
+                                  "registry:counts", "standards:list", "publishedstats:compare"])
 def test_key_screens_render(walidata_client, language, name):
     walidata_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     response = walidata_client.get(reverse(name))
