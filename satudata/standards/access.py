@@ -1,4 +1,4 @@
-"""Who may read and who may change data standards."""
+"""Permissions to read and to change data standards."""
 
 from django.http import Http404
 

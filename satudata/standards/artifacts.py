@@ -46,7 +46,7 @@ def data_package(version: StandardVersion) -> dict[str, Any]:
 
 
 def codebook_html(version: StandardVersion, *, language: str = "id") -> str:
-    """A printable codebook (one HTML page; print to PDF from the browser)."""
+    """Render a printable codebook as one HTML page, which the browser can print to PDF."""
     with translation.override(language):
         return render_to_string("standards/codebook.html", {
             "version": version, "variables": version.variables.all(), "indicators": version.indicators.all(),

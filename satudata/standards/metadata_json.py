@@ -3,7 +3,7 @@
 The document has one object per version with Indonesian keys taken from BPS's metadata forms
 (MS-Keg for activities, MS-Var for variables, MS-Ind for indicators), so it can move to and
 from the national portal. Each item also carries an ``x_satudata`` object with what this
-system needs beyond those forms (data type, domain, aliases); importing a document exported
+system needs beyond those forms: data type, domain and aliases. Importing a document exported
 here gives back the same version. The form is described in docs/metadata-json.md.
 """
 

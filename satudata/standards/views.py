@@ -229,7 +229,7 @@ def indicator_edit(request: HttpRequest, label: str, code: str | None = None) ->
 
 @login_required
 def indicator_detail(request: HttpRequest, label: str, code: str) -> HttpResponse:
-    """An indicator's metadata and its values over the registry the user may see."""
+    """Show an indicator's metadata and its values over the registry the user may see."""
     version = version_for(request.user, label)
     indicator = version.indicators.filter(code=code).first()
     if indicator is None:

@@ -1,7 +1,7 @@
 """Row-level error codes and their messages.
 
-Each code is stable (reports, the API and tests use it); each message says what is wrong with
-the value and what the producer should do. Placeholders are filled after translation from the
+Each code is stable, because reports, the API and tests use it. Each message states what is
+wrong with the value and what the producer should do. Placeholders are filled after translation from the
 error's value and its ``detail`` mapping.
 """
 

@@ -55,7 +55,7 @@ def test_template_has_instructions_notes_and_drop_downs():
     assert "umkm-1" in instructions.cell(row=1, column=1).value
 
 
-def test_template_village_list_is_limited_to_the_producers_region():
+def test_template_villages_limited_to_region():
     book = openpyxl.load_workbook(io.BytesIO(build_template(current_version(), region_prefix="32.73")))
     hidden = next(ws for ws in book.worksheets if ws.sheet_state == "hidden")
     columns = {hidden.cell(row=1, column=c).value: c for c in range(1, hidden.max_column + 1)}

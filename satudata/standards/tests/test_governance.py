@@ -45,7 +45,7 @@ def test_new_variable_is_validated_without_code_change(tmp_path, producer_bandun
     assert values == {2: True, 4: None}
 
 
-def test_walidata_publishes_in_the_browser_and_producer_gets_the_column(client, tmp_path, producer_bandung):
+def test_published_variable_reaches_producer(client, tmp_path, producer_bandung):
     client.force_login(User.objects.get(username="walidata"))
     base = current_version()
     response = client.post(reverse("standards:new_draft", args=[base.label]))
