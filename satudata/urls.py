@@ -2,6 +2,8 @@ from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from satudata.api import api
+
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("satudata.portal.urls")),
@@ -10,4 +12,6 @@ urlpatterns = [
     path("registry/", include("satudata.registry.urls")),
     path("standards/", include("satudata.standards.urls")),
     path("statistics/", include("satudata.publishedstats.urls")),
+    path("codelists/", include("satudata.reference.urls")),
+    path("api/v1/", api.urls),
 ]

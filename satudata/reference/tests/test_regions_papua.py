@@ -221,3 +221,15 @@ def test_count_cli_prints_2020_provinces(papua_businesses, capsys):
 def test_pairs_left_for_review_are_few(crosswalk):
     proposed = crosswalk.pairs.filter(status=CrosswalkPair.Status.PROPOSED).count()
     assert 0 < proposed < crosswalk.pairs.count() / 100
+
+
+def test_review_page_shows_village_names(client, regions_2020):
+    from django.urls import reverse
+
+    from satudata.accounts.models import User
+
+    client.force_login(User.objects.get(username="walidata"))
+    response = client.get(reverse("reference:crosswalk", args=["region", "2020", "2025"]),
+                          {"relation": "ambiguous", "q": "91.08.01"})
+    rows = [(r["pair"].target_code, r["source_name"], r["target_name"]) for r in response.context["rows"]]
+    assert rows == [(code, "Kogekotu", "Kogekotu") for code in AMBIGUOUS_CANDIDATES]
