@@ -122,10 +122,12 @@ def ensure_kbli_categories() -> Edition:
 REQUIRED_CSV_COLUMNS = {"code", "level", "parent"}
 
 
-def read_code_list_csv(path: Path) -> list[EntryRow]:
+def read_code_list_csv(path: Path, *, allow_missing_parents: bool = False) -> list[EntryRow]:
     """Read a ``code,level,title|name,parent`` CSV such as the BPS KBLI list.
 
-    Raises ``CodeListImportError`` naming the file, line and value of the first bad row.
+    ``allow_missing_parents`` keeps codes whose parent is not in the file, for variant lists such
+    as the KBLI that OSS serves, which has no categories. Raises ``CodeListImportError`` naming
+    the file, line and value of the first bad row.
     """
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -156,9 +158,10 @@ def read_code_list_csv(path: Path) -> list[EntryRow]:
             rows.append(EntryRow(code=code, level=int(level_text), name=" ".join((record[name_column] or "").split()),
                                  parent_code=(record["parent"] or "").strip()))
     orphans = [r for r in rows if r.parent_code and r.parent_code not in seen]
-    if orphans:
+    if orphans and not allow_missing_parents:
         raise CodeListImportError(
-            _("{file}: {count} codes name a parent that is not in the file, for example {entry} → {parent}."),
+            _("{file}: {count} codes name a parent that is not in the file, for example {entry} → {parent}. "
+              "Import the whole list, or allow missing parents for a variant list."),
             file=path.name, count=len(orphans), entry=orphans[0].code, parent=orphans[0].parent_code,
         )
     return rows
@@ -227,11 +230,11 @@ def _check_rows(rows: list[EntryRow], file: str) -> None:
         )
 
 
-def read_code_list(path: Path) -> list[EntryRow]:
+def read_code_list(path: Path, *, allow_missing_parents: bool = False) -> list[EntryRow]:
     """Read an edition from a ``code,level,title|name,parent`` CSV, or from BPS JSON (a folder or .json file)."""
     if path.is_dir() or path.suffix.lower() == ".json":
         return read_bps_json(path)
-    return read_code_list_csv(path)
+    return read_code_list_csv(path, allow_missing_parents=allow_missing_parents)
 
 
 def import_code_list_csv(kind: str, path: Path, edition_name: str, *, source: str = "",

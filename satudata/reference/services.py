@@ -79,14 +79,14 @@ class ImportPlan:
 
 
 def plan_import(kind: str, path: Path, edition_name: str, *, older: bool = False,
-                make_current: bool | None = None) -> ImportPlan:
+                make_current: bool | None = None, allow_missing_parents: bool = False) -> ImportPlan:
     """Read an edition and compare it with the current edition of its code list, without storing anything.
 
     A newer edition is compared as the new side and by default becomes current; an ``older``
     edition is compared as the old side and is stored beside the current one, so the report
     always reads from old to new. Raises ``CodeListImportError`` for an unreadable file.
     """
-    rows = read_code_list(path)
+    rows = read_code_list(path, allow_missing_parents=allow_missing_parents)
     becomes_current = (not older) if make_current is None else make_current
     current = Edition.objects.filter(code_list__kind=kind, is_current=True).first()
     if current is None or current.name == edition_name:

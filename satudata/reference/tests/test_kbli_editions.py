@@ -239,3 +239,32 @@ def test_business_checked_against_categories_counts_in_full_edition(kbli_edition
     submission = submit(write_csv(tmp_path / "k.csv", rows_with({"Kode KBLI": "62011"})), producer_national)
     Business.objects.filter(first_submission=submission).update(kbli_edition="2020-kategori")
     assert _count("2020", 1) == {"J": 1}
+
+
+# -- the OSS variant of KBLI 2020 ----------------------------------------------------------------------
+
+def test_oss_variant_needs_missing_parents_allowed(kbli_editions, shared_data):
+    from satudata.reference.loaders import CodeListImportError
+
+    with pytest.raises(CodeListImportError, match="parent"):
+        services.plan_import("kbli", shared_data / "kbli2020_oss.csv", "2020-oss", make_current=False)
+
+
+def _oss_changes(shared_data) -> set[tuple[str, str]]:
+    plan = services.plan_import("kbli", shared_data / "kbli2020_oss.csv", "2020-oss", make_current=False,
+                                allow_missing_parents=True)
+    return {(c.change, c.code) for c in plan.report.changes}
+
+
+def test_oss_variant_leaves_out_gambling(kbli_editions, shared_data):
+    # KBLI is statistical and lists gambling (92000); OSS licenses businesses and leaves it out.
+    assert ("removed", "92000") in _oss_changes(shared_data)
+
+
+def test_oss_variant_adds_codes_of_2017_edition(kbli_editions, shared_data):
+    changes = _oss_changes(shared_data)
+    assert {code for change, code in changes if change == "added"} == {"61925", "74100", "77301"}
+
+
+def test_oss_variant_respells_mahad_aly(kbli_editions, shared_data):
+    assert ("renamed", "85340") in _oss_changes(shared_data)

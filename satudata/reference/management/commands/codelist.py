@@ -46,6 +46,9 @@ class Command(SatudataCommand):
         placement.add_argument("--not-current", action="store_true",
                                help="Store a newer edition without making it current yet: files are still "
                                     "checked against the current edition.")
+        imp.add_argument("--allow-missing-parents", action="store_true",
+                         help="Keep codes whose parent is not in the file (variant lists such as the KBLI "
+                              "served by OSS, which has no categories).")
         imp.add_argument("--dry-run", action="store_true", help="Print the change report and store nothing.")
         imp.add_argument("--examples", type=int, default=5, help="Examples printed per change type (default 5).")
         imp.add_argument("--json", action="store_true", help="Print the change report as JSON.")
@@ -130,7 +133,8 @@ class Command(SatudataCommand):
             raise CommandError(_("No year in the name {name}; give the edition name with --edition.").format(
                 name=path.name))
         plan = services.plan_import(options["kind"], path, edition, older=options["keep_current"],
-                                    make_current=False if options["not_current"] else None)
+                                    make_current=False if options["not_current"] else None,
+                                    allow_missing_parents=options["allow_missing_parents"])
         if options["json"]:
             self.print_json({
                 "kind": plan.kind, "edition": plan.edition_name, "entries": len(plan.rows),
