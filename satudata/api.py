@@ -15,7 +15,7 @@ api = NinjaAPI(
     title="Satu Data UMKM API",
     version="1",
     description="Read access to the reference code lists of Satu Data UMKM (Permen UMKM 8/2025). "
-                "Sign in first: requests are authenticated by the session cookie.",
+    "Sign in first: requests are authenticated by the session cookie.",
     auth=django_auth,
     urls_namespace="api",
 )

@@ -1,4 +1,4 @@
-"""Who may manage code lists: the one place the reference pages and actions check it.
+"""The permission to manage code lists, checked here alone by the reference pages and actions.
 
 Pasal 19 of Permen UMKM 8/2025 makes the walidata responsible for reference codes, so browsing
 editions, comparing them and reviewing crosswalks is for walidata roles and superusers.
@@ -18,7 +18,7 @@ def can_manage_code_lists(user) -> bool:
 
 
 def walidata_required(view):
-    """Send anonymous users to sign in; answer 403 to signed-in users who are not walidata."""
+    """Redirect anonymous users to sign in and respond 403 to signed-in users who are not walidata."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

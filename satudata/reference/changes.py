@@ -48,7 +48,10 @@ class Change:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "change": self.change, "level": self.level, "code": self.code, "name": self.name,
+            "change": self.change,
+            "level": self.level,
+            "code": self.code,
+            "name": self.name,
             "targets": [{"code": c, "name": n, "confirmed": ok} for c, n, ok in self.targets],
         }
 
@@ -76,7 +79,7 @@ class ChangeReport:
         return {level: {c: levels[level].get(c, 0) for c in CHANGE_TYPES} for level in sorted(levels)}
 
     def examples(self, per_type: int = EXAMPLES_PER_TYPE) -> dict[str, list[Change]]:
-        """The first changes of each type, deepest level first because those are what records carry."""
+        """Return the first changes of each type, deepest level first because records carry those codes."""
         chosen: dict[str, list[Change]] = {change: [] for change in CHANGE_TYPES if change != UNCHANGED}
         for change in sorted(self.changes, key=lambda c: (-c.level, c.code)):
             bucket = chosen.get(change.change)
@@ -95,12 +98,20 @@ class ChangeReport:
             "counts_by_level": {str(level): counts for level, counts in self.counts_by_level().items()},
             "pairs_by_relation": self.pairs_by_relation,
             "unconfirmed_pairs": self.unconfirmed_pairs,
-            "examples": {change: [c.to_json() for c in items] for change, items in self.examples(per_type).items()},
+            "examples": {
+                change: [c.to_json() for c in items] for change, items in self.examples(per_type).items()
+            },
         }
 
 
-def build_report(kind: str, old_edition: str, new_edition: str, old_rows: Iterable[EntryRow],
-                 new_rows: Iterable[EntryRow], pairs: Iterable[ProposedPair]) -> ChangeReport:
+def build_report(
+    kind: str,
+    old_edition: str,
+    new_edition: str,
+    old_rows: Iterable[EntryRow],
+    new_rows: Iterable[EntryRow],
+    pairs: Iterable[ProposedPair],
+) -> ChangeReport:
     """Classify every code of both editions from the pairs between them.
 
     Rejected pairs must be left out by the caller. A code of the older edition without a pair
@@ -123,15 +134,24 @@ def build_report(kind: str, old_edition: str, new_edition: str, old_rows: Iterab
             continue
         relations = {p.relation for p in found}
         relation = next(r for r in _PRECEDENCE if r in relations)
-        targets = [(p.target, new[p.target].name if p.target in new else "", p.confirmed)
-                   for p in sorted(found, key=lambda p: p.target)]
-        changes.append(Change(UNCHANGED if relation == SAME else relation, row.level, code, row.name, targets))
+        targets = [
+            (p.target, new[p.target].name if p.target in new else "", p.confirmed)
+            for p in sorted(found, key=lambda p: p.target)
+        ]
+        changes.append(
+            Change(UNCHANGED if relation == SAME else relation, row.level, code, row.name, targets)
+        )
     for code, row in new.items():
         if code not in reached:
             changes.append(Change(ADDED, row.level, code, row.name))
 
     return ChangeReport(
-        kind=kind, old_edition=old_edition, new_edition=new_edition, old_count=len(old), new_count=len(new),
-        changes=changes, pairs_by_relation=dict(Counter(p.relation for p in pair_list)),
+        kind=kind,
+        old_edition=old_edition,
+        new_edition=new_edition,
+        old_count=len(old),
+        new_count=len(new),
+        changes=changes,
+        pairs_by_relation=dict(Counter(p.relation for p in pair_list)),
         unconfirmed_pairs=sum(1 for p in pair_list if not p.confirmed),
     )

@@ -50,17 +50,28 @@ class EditionCounts:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "edition": self.edition, "level": self.level, "total": self.total,
-            "ambiguous": self.ambiguous, "unmapped": self.unmapped,
+            "kind": self.kind,
+            "edition": self.edition,
+            "level": self.level,
+            "total": self.total,
+            "ambiguous": self.ambiguous,
+            "unmapped": self.unmapped,
             "rows": [{"code": r.code, "name": r.name, "count": r.count} for r in self.rows],
-            "ambiguous_examples": [{"code": c, "edition": e, "candidates": t} for c, e, t in self.ambiguous_examples],
+            "ambiguous_examples": [
+                {"code": c, "edition": e, "candidates": t} for c, e, t in self.ambiguous_examples
+            ],
         }
 
 
 def _ancestors(edition: Edition, level: int) -> tuple[dict[str, str], dict[str, str]]:
-    """Each code of the edition → its ancestor at ``level`` (itself at that level), and the names."""
-    entries = {code: (lvl, parent, name) for code, lvl, parent, name in
-               edition.entries.values_list("code", "level", "parent_code", "name")}
+    """Map each code of the edition to its ancestor at ``level``, and return the names at that level.
+
+    A code at ``level`` is its own ancestor.
+    """
+    entries = {
+        code: (lvl, parent, name)
+        for code, lvl, parent, name in edition.entries.values_list("code", "level", "parent_code", "name")
+    }
     ancestor: dict[str, str] = {}
     for code in entries:
         current = code
@@ -80,14 +91,20 @@ def count_businesses(businesses: QuerySet, kind: str, edition: Edition, level: i
     from satudata.registry.models import Business
 
     code_column, edition_column = CODE_COLUMNS[kind]
-    groups = (businesses.filter(status=Business.Status.ACTIVE).values(edition_column, code_column)
-              .annotate(n=Count("id")).values_list(edition_column, code_column, "n"))
+    groups = (
+        businesses.filter(status=Business.Status.ACTIVE)
+        .values(edition_column, code_column)
+        .annotate(n=Count("id"))
+        .values_list(edition_column, code_column, "n")
+    )
     by_edition: dict[str, dict[str, int]] = defaultdict(dict)
     for edition_name, code, count in groups:
         by_edition[edition_name][code] = count
 
     ancestor, names = _ancestors(edition, level)
-    editions = {e.name: e for e in Edition.objects.filter(code_list=edition.code_list, name__in=list(by_edition))}
+    editions = {
+        e.name: e for e in Edition.objects.filter(code_list=edition.code_list, name__in=list(by_edition))
+    }
     counts: Counter = Counter()
     result = EditionCounts(kind=kind, edition=edition.name, level=level, rows=[])
     for edition_name, codes in by_edition.items():

@@ -45,7 +45,7 @@ def stored_pairs(crosswalk: Crosswalk, *, include_rejected: bool = False) -> lis
 
 
 def _identity_partner(edition: Edition) -> Edition | None:
-    """The complete edition that an incomplete one abbreviates: ``2020-kategori`` stands for ``2020``.
+    """Return the complete edition that an incomplete one abbreviates (``2020-kategori`` for ``2020``).
 
     The built-in KBLI categories are the 2020 edition's own codes, so records checked against
     them need no crosswalk to be read in the full 2020 list.
@@ -66,14 +66,18 @@ def _links(edition: Edition) -> list[tuple[Edition, Step]]:
     if partner is not None:
         links.append((partner, Step(None)))
     if edition.is_complete:
-        for abbreviation in Edition.objects.filter(code_list_id=edition.code_list_id, is_complete=False,
-                                                   name__startswith=edition.name + "-"):
+        for abbreviation in Edition.objects.filter(
+            code_list_id=edition.code_list_id, is_complete=False, name__startswith=edition.name + "-"
+        ):
             links.append((abbreviation, Step(None)))
     return links
 
 
 def edition_path(source: Edition, target: Edition) -> list[Step] | None:
-    """The shortest chain of crosswalks from ``source`` to ``target``; ``[]`` when they are the same edition."""
+    """Find the shortest chain of crosswalks from ``source`` to ``target``, ``[]`` for the same edition.
+
+    Returns None when no chain connects them.
+    """
     if source.pk == target.pk:
         return []
     previous: dict[int, tuple[int, Step]] = {}
@@ -98,14 +102,17 @@ def edition_path(source: Edition, target: Edition) -> list[Step] | None:
 
 
 def _step_pairs(step: Step, codes: list[str]) -> dict[str, dict[str, bool]]:
-    """For each code, the codes one step on and whether each pair is confirmed (rejected pairs left out)."""
+    """Return, for each code, the codes one step on and whether each pair is confirmed.
+
+    Rejected pairs are left out.
+    """
     if step.crosswalk is None:
         return {code: {code: True} for code in codes}
     key, other = ("target_code", "source_code") if step.reverse else ("source_code", "target_code")
     result: dict[str, dict[str, bool]] = {}
     pairs = step.crosswalk.pairs.exclude(status=CrosswalkPair.Status.REJECTED)
     for start in range(0, len(codes), QUERY_CHUNK):
-        chunk = codes[start:start + QUERY_CHUNK]
+        chunk = codes[start : start + QUERY_CHUNK]
         for code, partner, status in pairs.filter(**{f"{key}__in": chunk}).values_list(key, other, "status"):
             result.setdefault(code, {})[partner] = status == CrosswalkPair.Status.CONFIRMED
     return result

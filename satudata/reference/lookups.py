@@ -39,7 +39,7 @@ class CodeListLookup:
 
 @dataclass
 class OldVillageCodes:
-    """Village codes of older editions that are not codes of the current edition, by what crosswalks say of them.
+    """Village codes of older editions that the current edition lacks, sorted by what the crosswalks map them to.
 
     ``codes`` have exactly one current village, through confirmed pairs only; ``ambiguous`` codes
     have several candidates or candidates still awaiting review, listed in ``candidates``.
@@ -75,7 +75,7 @@ class RegionLookup:
     _village_forms: tuple[pl.Series, pl.Series] | None = field(default=None, repr=False)
 
     def to_current(self, village: pl.Expr) -> pl.Expr:
-        """The current village of a dotted village code; codes of older editions go through their crosswalk.
+        """Map a dotted village code to the current village, through the crosswalk for codes of older editions.
 
         A code that is neither current nor carried by a confirmed pair stays as it is.
         """
@@ -83,7 +83,7 @@ class RegionLookup:
         return village.replace(old.codes, old.successors)
 
     def submitted_edition(self, village: pl.Expr) -> pl.Expr:
-        """The older edition a dotted village code belongs to, or "" for a code of the current edition."""
+        """Return the older edition a dotted village code belongs to, or "" for a code of the current edition."""
         old = self.old_villages
         return village.replace_strict(old.codes, old.editions, default="", return_dtype=pl.String)
 

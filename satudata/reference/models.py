@@ -91,7 +91,7 @@ class Entry(models.Model):
 class Crosswalk(models.Model):
     """A correspondence between two editions, possibly of different code lists (BPS ↔ Kemendagri).
 
-    The source edition is the older one. An official table is imported as published; a table the
+    The source edition is the older one. An official table is imported as published. A table the
     system proposes from codes and names (``is_official=False``) waits for the walidata to confirm
     the pairs it could not decide.
     """

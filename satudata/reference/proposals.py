@@ -58,6 +58,7 @@ class ProposedPair:
 
 # -- names ---------------------------------------------------------------------------------------
 
+
 def normalize_title(title: str) -> str:
     """Lower case, punctuation and non-breaking spaces as spaces, single spaces."""
     text = title.replace("\xa0", " ").lower().replace("/", " ")
@@ -92,11 +93,13 @@ def same_name(kind: str, level: int, first: str, second: str) -> bool:
 
 # -- relations from the shape of the pairs --------------------------------------------------------
 
+
 def base_relation(source: str, target: str, names_match: bool) -> str:
-    """The relation of a pair whose source and target have no other partner."""
+    """Return the relation of a pair whose source and target have no other partner."""
     if source != target:
         return RENUMBERED
     return SAME if names_match else RENAMED
+
 
 def classify(pairs: list[ProposedPair]) -> list[ProposedPair]:
     """Mark pairs as split or merged from how many targets a source has and sources a target has.
@@ -121,6 +124,7 @@ def classify(pairs: list[ProposedPair]) -> list[ProposedPair]:
 
 
 # -- regions ---------------------------------------------------------------------------------------
+
 
 class _RegionEdition:
     """One region edition indexed for matching: normalized names, ancestors and name keys."""
@@ -155,18 +159,21 @@ class _RegionEdition:
         return row.code if row is not None else ""
 
     def key(self, code: str) -> tuple:
-        """The names of a village, its district and its regency; province names change in a split."""
+        """Return the names of a village, its district and its regency, which survive a province split."""
         district = self.ancestor(code, 3)
         regency = self.ancestor(code, 2)
-        return (self.kind_core[code][1], self.kind_core.get(district, ("", ""))[1],
-                self.kind_core.get(regency, ("", "")))
+        return (
+            self.kind_core[code][1],
+            self.kind_core.get(district, ("", ""))[1],
+            self.kind_core.get(regency, ("", "")),
+        )
 
     def core(self, code: str) -> str:
         return self.kind_core[code][1]
 
 
 def _village_type(code: str) -> str:
-    """The first digit of a village code's last part: 1 kelurahan, 2 desa, 3 desa adat."""
+    """Return the first digit of a village code's last part: 1 kelurahan, 2 desa, 3 desa adat."""
     return code.rsplit(".", 1)[-1][:1]
 
 
@@ -191,8 +198,17 @@ def _match_villages(old: _RegionEdition, new: _RegionEdition) -> list[ProposedPa
             # The old name under a newly created code of the same district means the code was reused.
             moved = [c for c in new.by_key.get(old.key(code), []) if c in new_only]
             if moved:
-                pairs.extend(ProposedPair(code, target, level, AMBIGUOUS, name_similarity(
-                    old.core(code), new.core(target)), False) for target in [code, *moved])
+                pairs.extend(
+                    ProposedPair(
+                        code,
+                        target,
+                        level,
+                        AMBIGUOUS,
+                        name_similarity(old.core(code), new.core(target)),
+                        False,
+                    )
+                    for target in [code, *moved]
+                )
                 continue
             pairs.append(ProposedPair(code, code, level, RENAMED, score, score >= RENAME_CONFIRM_SCORE))
             continue
@@ -216,8 +232,12 @@ def _match_villages(old: _RegionEdition, new: _RegionEdition) -> list[ProposedPa
                 successors[code].add(code)
     for code in unmatched:
         regencies = sorted(successors.get(old.ancestor(code, 2), set()))
-        found = [c for regency in regencies for c in new.by_regency_name.get((regency, old.core(code)), [])
-                 if c in new_only]
+        found = [
+            c
+            for regency in regencies
+            for c in new.by_regency_name.get((regency, old.core(code)), [])
+            if c in new_only
+        ]
         found = _prefer_same_type(code, found)
         if len(found) == 1:
             pairs.append(ProposedPair(code, found[0], level, RENUMBERED, 100.0, True))
@@ -228,8 +248,13 @@ def _match_villages(old: _RegionEdition, new: _RegionEdition) -> list[ProposedPa
         pool = [c for regency in regencies for c in new.by_regency[regency] if c in new_only]
         if not pool:
             continue
-        best = process.extract(old.core(code), {c: new.core(c) for c in pool}, scorer=name_similarity,
-                               score_cutoff=REGION_FUZZY_SCORE, limit=3)
+        best = process.extract(
+            old.core(code),
+            {c: new.core(c) for c in pool},
+            scorer=name_similarity,
+            score_cutoff=REGION_FUZZY_SCORE,
+            limit=3,
+        )
         if not best:
             continue
         top = best[0][1]
@@ -239,7 +264,9 @@ def _match_villages(old: _RegionEdition, new: _RegionEdition) -> list[ProposedPa
     return pairs
 
 
-def _carry_up(old: _RegionEdition, new: _RegionEdition, village_pairs: list[ProposedPair]) -> list[ProposedPair]:
+def _carry_up(
+    old: _RegionEdition, new: _RegionEdition, village_pairs: list[ProposedPair]
+) -> list[ProposedPair]:
     """Pairs of provinces, regencies and districts from the pairs of the villages inside them.
 
     Confirmed village pairs decide; an area whose villages have only unconfirmed pairs gets
@@ -275,11 +302,13 @@ def _carry_up(old: _RegionEdition, new: _RegionEdition, village_pairs: list[Prop
     return pairs
 
 
-def propose_region_crosswalk(old_rows: Iterable[EntryRow], new_rows: Iterable[EntryRow]) -> list[ProposedPair]:
+def propose_region_crosswalk(
+    old_rows: Iterable[EntryRow], new_rows: Iterable[EntryRow]
+) -> list[ProposedPair]:
     """Propose pairs between two Kemendagri region editions.
 
     Villages keep their names when their regency moves to a new province, so a village is
-    matched by the names of the village, its district and its regency; a village that also moved
+    matched by the names of the village, its district and its regency. A village that also moved
     to another district is matched by name inside the regencies that took over its old one.
     Districts, regencies and provinces follow the villages inside them.
     """
@@ -289,6 +318,7 @@ def propose_region_crosswalk(old_rows: Iterable[EntryRow], new_rows: Iterable[En
 
 
 # -- titles (KBLI and other classifications) ------------------------------------------------------
+
 
 def _propose_level(old: dict[str, str], new: dict[str, str], level: int) -> list[ProposedPair]:
     pairs: list[ProposedPair] = []
@@ -325,8 +355,13 @@ def _propose_level(old: dict[str, str], new: dict[str, str], level: int) -> list
     choices = [new_norm[c] for c in new_codes]
     for code in remaining:
         title = old_norm[code]
-        found = process.extract(title, choices, scorer=fuzz.token_set_ratio,
-                                score_cutoff=TITLE_CANDIDATE_SCORE, limit=MAX_TITLE_CANDIDATES)
+        found = process.extract(
+            title,
+            choices,
+            scorer=fuzz.token_set_ratio,
+            score_cutoff=TITLE_CANDIDATE_SCORE,
+            limit=MAX_TITLE_CANDIDATES,
+        )
         candidates = {new_codes[index]: score for _text, score, index in found}
         if code in new_norm:
             candidates.setdefault(code, fuzz.token_set_ratio(title, new_norm[code]))
@@ -347,7 +382,9 @@ def _propose_level(old: dict[str, str], new: dict[str, str], level: int) -> list
             relation = RENAMED if target == code else RENUMBERED
             pairs.append(ProposedPair(code, target, level, relation, round(top, 1), False))
         else:
-            pairs.extend(ProposedPair(code, c, level, AMBIGUOUS, round(candidates[c], 1), False) for c in close)
+            pairs.extend(
+                ProposedPair(code, c, level, AMBIGUOUS, round(candidates[c], 1), False) for c in close
+            )
     return pairs
 
 

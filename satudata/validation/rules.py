@@ -452,7 +452,7 @@ def region_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleCon
         exists = dotted.is_in(regions.villages.implode())
         edition = regions.edition
         # A code of an older edition is valid when crosswalks carry it to exactly one current
-        # village through confirmed pairs; the value stays as submitted and compiling stores the
+        # village through confirmed pairs. The value stays as submitted, and compiling stores the
         # current village beside it. Codes with several candidates are rejected, never guessed.
         old = regions.old_villages
         exists = exists | dotted.is_in(old.codes.implode())

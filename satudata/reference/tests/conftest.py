@@ -1,4 +1,4 @@
-"""Real editions imported once per test module, because proposing a crosswalk for 91,000 regions takes seconds.
+"""Real editions imported once per test module, because a crosswalk of 91,000 regions takes seconds.
 
 The editions are committed outside the per-test transaction and deleted when the module's
 tests end, so tests of other modules never see them.
@@ -49,10 +49,17 @@ def kbli_editions(django_db_setup, django_db_blocker):
     from satudata.reference import services
     from satudata.reference.models import Edition
 
-    paths = {"2020": _shared_file("kbli2020.csv"), "2015": _shared_file("kbli2015.csv"),
-             "2025": _shared_file("kbli2025_bps_unmodified")}
+    paths = {
+        "2020": _shared_file("kbli2020.csv"),
+        "2015": _shared_file("kbli2015.csv"),
+        "2025": _shared_file("kbli2025_bps_unmodified"),
+    }
     with django_db_blocker.unblock():
-        previous = Edition.objects.filter(code_list__kind="kbli", is_current=True).values_list("pk", flat=True).first()
+        previous = (
+            Edition.objects.filter(code_list__kind="kbli", is_current=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
         plans, imported = {}, []
         plans["2020"] = services.plan_import("kbli", paths["2020"], "2020")
         imported.append(services.apply_import(plans["2020"], source="kbli2020.csv"))

@@ -21,10 +21,21 @@ def signed_in(client):
 
 @pytest.fixture
 def sector_crosswalk(db):
-    older = store_edition("sector", "2019", [EntryRow("A", 1, "Pertanian"), EntryRow("A02", 2, "Jagung dan kedelai", "A")],
-                          make_current=False)
-    newer = store_edition("sector", "2024", [EntryRow("A", 1, "Pertanian"), EntryRow("A03", 2, "Jagung", "A"),
-                                             EntryRow("A04", 2, "Kedelai", "A")])
+    older = store_edition(
+        "sector",
+        "2019",
+        [EntryRow("A", 1, "Pertanian"), EntryRow("A02", 2, "Jagung dan kedelai", "A")],
+        make_current=False,
+    )
+    newer = store_edition(
+        "sector",
+        "2024",
+        [
+            EntryRow("A", 1, "Pertanian"),
+            EntryRow("A03", 2, "Jagung", "A"),
+            EntryRow("A04", 2, "Kedelai", "A"),
+        ],
+    )
     return services.propose_crosswalk(older, newer)
 
 
@@ -53,7 +64,9 @@ def test_entries_filter_by_parent(signed_in):
 
 
 def test_entries_search_by_name(signed_in):
-    body = signed_in.get(f"{BASE}/code-lists/region/editions/2025/entries", {"q": "Merauke", "level": 2}).json()
+    body = signed_in.get(
+        f"{BASE}/code-lists/region/editions/2025/entries", {"q": "Merauke", "level": 2}
+    ).json()
     assert [item["code"] for item in body["items"]] == ["93.01"]
 
 
@@ -71,15 +84,20 @@ def test_unknown_edition_answers_404_with_code(signed_in):
 
 
 def test_pairs_filter_by_status(signed_in, sector_crosswalk):
-    body = signed_in.get(f"{BASE}/code-lists/sector/crosswalks/2019/2024/pairs", {"status": "proposed"}).json()
+    body = signed_in.get(
+        f"{BASE}/code-lists/sector/crosswalks/2019/2024/pairs", {"status": "proposed"}
+    ).json()
     assert {(p["source_code"], p["target_code"], p["relation"]) for p in body["items"]} == {
-        ("A02", "A03", "split"), ("A02", "A04", "split"),
+        ("A02", "A03", "split"),
+        ("A02", "A04", "split"),
     }
 
 
 def test_crosswalks_list_counts_proposed_pairs(signed_in, sector_crosswalk):
     crosswalks = signed_in.get(f"{BASE}/code-lists/sector/crosswalks").json()
-    assert [(c["source_edition"], c["target_edition"], c["proposed"]) for c in crosswalks] == [("2019", "2024", 2)]
+    assert [(c["source_edition"], c["target_edition"], c["proposed"]) for c in crosswalks] == [
+        ("2019", "2024", 2)
+    ]
 
 
 def test_openapi_documents_reference_routes(client):

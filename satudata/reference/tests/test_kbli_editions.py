@@ -31,8 +31,9 @@ ONLY_IN_2015 = "02114"
 
 
 def _crosswalk(older: str, newer: str) -> Crosswalk:
-    return Crosswalk.objects.get(source_edition__code_list__kind="kbli", source_edition__name=older,
-                                 target_edition__name=newer)
+    return Crosswalk.objects.get(
+        source_edition__code_list__kind="kbli", source_edition__name=older, target_edition__name=newer
+    )
 
 
 def _pairs(crosswalk: Crosswalk, source: str) -> set[tuple[str, str, str]]:
@@ -40,13 +41,18 @@ def _pairs(crosswalk: Crosswalk, source: str) -> set[tuple[str, str, str]]:
 
 
 def _validate(values: list[str], edition: str | None) -> pl.DataFrame:
-    ctx = RuleContext(today=dt.date(2026, 12, 4), regions=None, code_lists={"kbli": code_list_lookup("kbli", edition)})
-    batch = pl.DataFrame({"__row": list(range(2, len(values) + 2)), "kbli": values},
-                         schema={"__row": pl.Int64, "kbli": pl.String})
+    ctx = RuleContext(
+        today=dt.date(2026, 12, 4), regions=None, code_lists={"kbli": code_list_lookup("kbli", edition)}
+    )
+    batch = pl.DataFrame(
+        {"__row": list(range(2, len(values) + 2)), "kbli": values},
+        schema={"__row": pl.Int64, "kbli": pl.String},
+    )
     return Validator(StandardSpec("test", (KBLI,)), ctx, ["kbli"]).validate(batch).errors
 
 
 # -- reading -------------------------------------------------------------------------------------------
+
 
 def test_bps_json_has_22_categories(shared_data):
     rows = read_bps_json(shared_data / "kbli2025_bps_unmodified")
@@ -74,6 +80,7 @@ def test_single_json_file_without_parents_is_rejected(shared_data):
 
 # -- proposed crosswalks -------------------------------------------------------------------------------
 
+
 def test_editions_are_stored_with_2020_current(kbli_editions):
     editions = dict(Edition.objects.filter(code_list__kind="kbli").values_list("name", "is_current"))
     assert editions["2020"] is True
@@ -93,7 +100,9 @@ def test_same_group_is_confirmed(kbli_editions):
 def test_split_group_waits_for_review(kbli_editions):
     # Pertanian Sayuran, Buah dan Aneka Umbi Lainnya (2020) spreads over three 2025 groups.
     assert _pairs(_crosswalk("2020", "2025"), "01139") == {
-        ("01133", "split", "proposed"), ("01134", "split", "proposed"), ("01139", "split", "proposed"),
+        ("01133", "split", "proposed"),
+        ("01134", "split", "proposed"),
+        ("01139", "split", "proposed"),
     }
 
 
@@ -103,7 +112,9 @@ def test_renumbered_2025_group_is_found_by_title(kbli_editions):
 
 
 def test_every_proposed_pair_has_a_score(kbli_editions):
-    unscored = _crosswalk("2020", "2025").pairs.filter(status=CrosswalkPair.Status.PROPOSED, score__isnull=True)
+    unscored = _crosswalk("2020", "2025").pairs.filter(
+        status=CrosswalkPair.Status.PROPOSED, score__isnull=True
+    )
     assert not unscored.exists()
 
 
@@ -115,24 +126,52 @@ def test_report_of_2025_counts_one_more_category(kbli_editions):
 
 def test_import_dry_run_stores_nothing(kbli_editions, shared_data, capsys):
     before = Edition.objects.count()
-    call_command("codelist", "import", "kbli", str(shared_data / "kbli2025_bps_unmodified"), "--edition",
-                 "2025-check", "--dry-run", "--json")
+    call_command(
+        "codelist",
+        "import",
+        "kbli",
+        str(shared_data / "kbli2025_bps_unmodified"),
+        "--edition",
+        "2025-check",
+        "--dry-run",
+        "--json",
+    )
     printed = json.loads(capsys.readouterr().out)
     assert printed["applied"] is False
     assert printed["entries"] == 2444
-    assert set(printed["report"]["counts"]) == {"unchanged", "renamed", "renumbered", "split", "merged",
-                                                 "ambiguous", "removed", "added"}
+    assert set(printed["report"]["counts"]) == {
+        "unchanged",
+        "renamed",
+        "renumbered",
+        "split",
+        "merged",
+        "ambiguous",
+        "removed",
+        "added",
+    }
     assert Edition.objects.count() == before
 
 
 def test_import_prints_report_before_applying(kbli_editions, shared_data, capsys):
-    call_command("codelist", "import", "kbli", str(shared_data / "kbli2015.csv"), "--edition", "2015-again",
-                 "--keep-current", "--language", "en")
+    call_command(
+        "codelist",
+        "import",
+        "kbli",
+        str(shared_data / "kbli2015.csv"),
+        "--edition",
+        "2015-again",
+        "--keep-current",
+        "--language",
+        "en",
+    )
     printed = capsys.readouterr().out
-    assert printed.index("Changes from kbli edition 2015-again") < printed.index("Imported kbli edition 2015-again")
+    assert printed.index("Changes from kbli edition 2015-again") < printed.index(
+        "Imported kbli edition 2015-again"
+    )
 
 
 # -- official tables and review ------------------------------------------------------------------------
+
 
 def test_official_table_replaces_proposal(kbli_editions, tmp_path):
     table = tmp_path / "kbli-2015-2020.csv"
@@ -156,7 +195,9 @@ def test_rejecting_a_split_part_leaves_the_rest(kbli_editions):
     crosswalk = _crosswalk("2020", "2025")
     services.review_pair(crosswalk.pairs.get(source_code="01139", target_code="01139"), services.REJECT)
     assert _pairs(crosswalk, "01139") == {
-        ("01133", "split", "proposed"), ("01134", "split", "proposed"), ("01139", "split", "rejected"),
+        ("01133", "split", "proposed"),
+        ("01134", "split", "proposed"),
+        ("01139", "split", "rejected"),
     }
 
 
@@ -170,6 +211,7 @@ def test_review_writes_audit_entry(kbli_editions):
 
 
 # -- validation and storage in the declared edition ---------------------------------------------------
+
 
 def test_code_of_declared_older_edition_is_accepted(kbli_editions):
     assert _validate([ONLY_IN_2015], "2015").height == 0
@@ -187,8 +229,11 @@ def test_code_of_2025_edition_is_accepted_when_declared(kbli_editions):
 
 def test_compile_stores_declared_kbli_edition(kbli_editions, tmp_path, producer_national):
     # given a file validated against the edition its producer declared
-    submission = submit(write_csv(tmp_path / "k.csv", rows_with({"Kode KBLI": "62011"})), producer_national,
-                        compile_rows=False)
+    submission = submit(
+        write_csv(tmp_path / "k.csv", rows_with({"Kode KBLI": "62011"})),
+        producer_national,
+        compile_rows=False,
+    )
     submission.summary = {**submission.summary, "kbli_edition": "2015"}
     submission.save(update_fields=["summary"])
     # when
@@ -205,9 +250,11 @@ def test_compile_uses_current_kbli_edition_by_default(kbli_editions, tmp_path, p
 
 # -- counting in other editions ------------------------------------------------------------------------
 
+
 def _count(edition: str, level: int) -> dict[str, int]:
-    counts = count_businesses(Business.objects.all(), "kbli", Edition.objects.get(code_list__kind="kbli",
-                                                                                  name=edition), level)
+    counts = count_businesses(
+        Business.objects.all(), "kbli", Edition.objects.get(code_list__kind="kbli", name=edition), level
+    )
     return {row.code: row.count for row in counts.rows}
 
 
@@ -229,19 +276,23 @@ def test_business_counts_in_2025_once_its_pair_is_confirmed(kbli_editions, tmp_p
 
 def test_business_with_several_2025_candidates_is_ambiguous(kbli_editions, tmp_path, producer_national):
     submit(write_csv(tmp_path / "k.csv", rows_with({"Kode KBLI": "35111"})), producer_national)
-    counts = count_businesses(Business.objects.all(), "kbli", Edition.objects.get(code_list__kind="kbli",
-                                                                                  name="2025"), 5)
+    counts = count_businesses(
+        Business.objects.all(), "kbli", Edition.objects.get(code_list__kind="kbli", name="2025"), 5
+    )
     assert (counts.rows, counts.ambiguous) == ([], 1)
     assert counts.ambiguous_examples == [("35111", "2020", ["35111", "35112", "35120"])]
 
 
-def test_business_checked_against_categories_counts_in_full_edition(kbli_editions, tmp_path, producer_national):
+def test_business_checked_against_categories_counts_in_full_edition(
+    kbli_editions, tmp_path, producer_national
+):
     submission = submit(write_csv(tmp_path / "k.csv", rows_with({"Kode KBLI": "62011"})), producer_national)
     Business.objects.filter(first_submission=submission).update(kbli_edition="2020-kategori")
     assert _count("2020", 1) == {"J": 1}
 
 
 # -- the OSS variant of KBLI 2020 ----------------------------------------------------------------------
+
 
 def test_oss_variant_needs_missing_parents_allowed(kbli_editions, shared_data):
     from satudata.reference.loaders import CodeListImportError
@@ -251,8 +302,9 @@ def test_oss_variant_needs_missing_parents_allowed(kbli_editions, shared_data):
 
 
 def _oss_changes(shared_data) -> set[tuple[str, str]]:
-    plan = services.plan_import("kbli", shared_data / "kbli2020_oss.csv", "2020-oss", make_current=False,
-                                allow_missing_parents=True)
+    plan = services.plan_import(
+        "kbli", shared_data / "kbli2020_oss.csv", "2020-oss", make_current=False, allow_missing_parents=True
+    )
     return {(c.change, c.code) for c in plan.report.changes}
 
 

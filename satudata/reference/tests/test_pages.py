@@ -15,13 +15,26 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def sector_crosswalk(db):
     """A small list whose group A02 "Jagung dan kedelai" was split into A03 "Jagung" and A04 "Kedelai"."""
-    older = store_edition("sector", "2019", [
-        EntryRow("A", 1, "Pertanian"), EntryRow("A01", 2, "Padi", "A"), EntryRow("A02", 2, "Jagung dan kedelai", "A"),
-    ], make_current=False)
-    newer = store_edition("sector", "2024", [
-        EntryRow("A", 1, "Pertanian"), EntryRow("A01", 2, "Padi", "A"), EntryRow("A03", 2, "Jagung", "A"),
-        EntryRow("A04", 2, "Kedelai", "A"),
-    ])
+    older = store_edition(
+        "sector",
+        "2019",
+        [
+            EntryRow("A", 1, "Pertanian"),
+            EntryRow("A01", 2, "Padi", "A"),
+            EntryRow("A02", 2, "Jagung dan kedelai", "A"),
+        ],
+        make_current=False,
+    )
+    newer = store_edition(
+        "sector",
+        "2024",
+        [
+            EntryRow("A", 1, "Pertanian"),
+            EntryRow("A01", 2, "Padi", "A"),
+            EntryRow("A03", 2, "Jagung", "A"),
+            EntryRow("A04", 2, "Kedelai", "A"),
+        ],
+    )
     return services.propose_crosswalk(older, newer)
 
 
@@ -43,11 +56,14 @@ def test_code_lists_send_anonymous_user_to_sign_in(client):
     assert reverse("accounts:login") in response.url
 
 
-@pytest.mark.parametrize("name, args", [
-    ("reference:lists", []),
-    ("reference:edition", ["region", "2025"]),
-    ("reference:compare", ["region"]),
-])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("reference:lists", []),
+        ("reference:edition", ["region", "2025"]),
+        ("reference:compare", ["region"]),
+    ],
+)
 def test_code_list_pages_are_forbidden_to_producers(producer_client, name, args):
     assert producer_client.get(reverse(name, args=args)).status_code == 403
 
@@ -64,14 +80,18 @@ def test_code_lists_render_in_both_languages(walidata_client, sector_crosswalk):
 
 
 def test_edition_search_finds_regency_by_name(walidata_client):
-    response = walidata_client.get(reverse("reference:edition", args=["region", "2025"]), {"q": "Merauke", "level": 2})
+    response = walidata_client.get(
+        reverse("reference:edition", args=["region", "2025"]), {"q": "Merauke", "level": 2}
+    )
     assert response.status_code == 200
     assert b"93.01" in response.content
     assert b"Kabupaten Merauke" in response.content
 
 
 def test_edition_pages_villages_by_hundred(walidata_client):
-    response = walidata_client.get(reverse("reference:edition", args=["region", "2025"]), {"level": 4, "page": 2})
+    response = walidata_client.get(
+        reverse("reference:edition", args=["region", "2025"]), {"level": 4, "page": 2}
+    )
     assert response.status_code == 200
     assert len(response.context["page"].object_list) == 100
     assert response.context["page"].paginator.count == 83762
@@ -88,7 +108,9 @@ def test_unknown_edition_is_not_found(walidata_client):
 
 
 def test_compare_page_shows_split(walidata_client, sector_crosswalk):
-    response = walidata_client.get(reverse("reference:compare", args=["sector"]), {"older": "2019", "newer": "2024"})
+    response = walidata_client.get(
+        reverse("reference:compare", args=["sector"]), {"older": "2019", "newer": "2024"}
+    )
     assert response.status_code == 200
     rows = {row["change"]: row["total"] for row in response.context["rows"]}
     assert (rows["split"], rows["unchanged"], rows["added"]) == (1, 2, 0)

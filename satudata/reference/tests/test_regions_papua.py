@@ -89,6 +89,7 @@ def test_lookup_carries_merauke_village_to_current(regions_2020):
 
 # -- submissions coded in the 2020 edition ------------------------------------------------------------
 
+
 def test_old_village_code_is_accepted(tmp_path, regions_2020, producer_national):
     rows = rows_with({"Kode desa/kelurahan usaha": MERAUKE_2020_VILLAGE})
     submission = submit(write_csv(tmp_path / "merauke.csv", rows), producer_national)
@@ -157,8 +158,9 @@ def test_rejected_pair_makes_old_code_unknown(tmp_path, crosswalk, producer_nati
 
 
 def test_producer_of_new_province_may_submit_old_code(tmp_path, regions_2020):
-    papua_selatan = create_producer(code="dinas-papua-selatan", name="Dinas Papua Selatan", kind="regional",
-                                    region_code="93")
+    papua_selatan = create_producer(
+        code="dinas-papua-selatan", name="Dinas Papua Selatan", kind="regional", region_code="93"
+    )
     rows = rows_with({"Kode desa/kelurahan usaha": MERAUKE_2020_VILLAGE})
     submission = submit(write_csv(tmp_path / "merauke.csv", rows), papua_selatan)
     assert errors_of(submission) == []
@@ -173,12 +175,16 @@ def test_producer_of_old_province_cannot_submit_moved_village(tmp_path, regions_
 
 # -- counting in either edition ----------------------------------------------------------------------
 
+
 @pytest.fixture
 def papua_businesses(tmp_path, regions_2020, producer_national):
     """Businesses in Merauke (93), Mimika (94), Jayawijaya (95), Jayapura (91) and Bandung (32)."""
     villages = {
-        "Merauke": "93.01.01.2001", "Mimika": "94.04.01.1001", "Jayawijaya": "95.01.01.1001",
-        "Jayapura": "91.03.01.1001", "Bandung": "32.73.01.1001",
+        "Merauke": "93.01.01.2001",
+        "Mimika": "94.04.01.1001",
+        "Jayawijaya": "95.01.01.1001",
+        "Jayapura": "91.03.01.1001",
+        "Bandung": "32.73.01.1001",
     }
     current = {code for code, _level, _name, _parent in region_lookup().entries}
     assert set(villages.values()) <= current
@@ -189,8 +195,9 @@ def papua_businesses(tmp_path, regions_2020, producer_national):
 
 
 def _counts(kind, edition, level):
-    counts = count_businesses(Business.objects.all(), kind, Edition.objects.get(code_list__kind=kind, name=edition),
-                              level)
+    counts = count_businesses(
+        Business.objects.all(), kind, Edition.objects.get(code_list__kind=kind, name=edition), level
+    )
     return {row.code: row.count for row in counts.rows}, counts
 
 
@@ -229,7 +236,9 @@ def test_review_page_shows_village_names(client, regions_2020):
     from satudata.accounts.models import User
 
     client.force_login(User.objects.get(username="walidata"))
-    response = client.get(reverse("reference:crosswalk", args=["region", "2020", "2025"]),
-                          {"relation": "ambiguous", "q": "91.08.01"})
+    response = client.get(
+        reverse("reference:crosswalk", args=["region", "2020", "2025"]),
+        {"relation": "ambiguous", "q": "91.08.01"},
+    )
     rows = [(r["pair"].target_code, r["source_name"], r["target_name"]) for r in response.context["rows"]]
     assert rows == [(code, "Kogekotu", "Kogekotu") for code in AMBIGUOUS_CANDIDATES]
