@@ -91,7 +91,9 @@ class RegionLookup:
     def village_forms(self) -> tuple[pl.Series, pl.Series]:
         """Village codes as written (dotted "32.73.01.1001" or plain "3273011001") and their dotted form."""
         if self._village_forms is None:
-            dotted = self.villages
+            # Codes of older editions that a crosswalk carries to one current village are valid as
+            # written, so the fast path accepts them too and they skip the full rule.
+            dotted = pl.concat([self.villages, self.old_villages.codes])
             plain = dotted.str.replace_all(".", "", literal=True)
             self._village_forms = (pl.concat([dotted, plain]), pl.concat([dotted, dotted]))
         return self._village_forms

@@ -87,6 +87,32 @@ def test_lookup_carries_merauke_village_to_current(regions_2020):
     assert mapping[MERAUKE_2020_VILLAGE] == MERAUKE_2025_VILLAGE
 
 
+def test_fast_path_and_rule_agree_on_old_code(regions_2020):
+    import datetime as dt
+
+    import polars as pl
+
+    from satudata.validation.fast import region_fast
+    from satudata.validation.rules import RuleContext, region_rule
+    from satudata.validation.specs import VariableSpec
+
+    spec = VariableSpec(code="business_village_code", datatype="region")
+    ctx = RuleContext(today=dt.date(2026, 12, 4), regions=region_lookup(), code_lists={})
+    cells = pl.DataFrame({"cell": [MERAUKE_2020_VILLAGE, MERAUKE_2020_VILLAGE.replace(".", "")]})
+    fast_value, fast_ok = region_fast(pl.col("cell"), pl.lit(False), spec, ctx)
+    rule = region_rule(pl.col("cell"), pl.lit(False), spec, ctx)
+    result = cells.select(
+        fast_value.alias("fast"), fast_ok.alias("ok"), rule.value.alias("rule"), rule.error.alias("error")
+    )
+    assert result.get_column("ok").to_list() == [True, True]
+    assert result.get_column("error").to_list() == [None, None]
+    assert (
+        result.get_column("fast").to_list()
+        == result.get_column("rule").to_list()
+        == [MERAUKE_2020_VILLAGE] * 2
+    )
+
+
 # -- submissions coded in the 2020 edition ------------------------------------------------------------
 
 
