@@ -233,9 +233,12 @@ def region_lookup() -> RegionLookup | None:
 def code_list_lookup(kind: str, edition_name: str | None = None) -> CodeListLookup | None:
     """Return an edition of a code list prepared for validation: the current one, or the one named.
 
-    A producer that declares the KBLI edition its file uses gets that edition's lookup, so its
-    codes are checked, and stored, in the edition they were written in. Returns None when the
-    edition is not loaded.
+    Placed in ``RuleContext.code_lists["kbli"]``, a named edition makes a file's KBLI codes be
+    checked, and stored, in the edition they were written in. Returns None when the edition is
+    not loaded.
+
+    NOTE: submissions.services.rule_context requests only current editions, because no upload
+    form, command option or API field lets a producer declare a file's KBLI edition yet.
     """
     from satudata.reference.models import Edition
 

@@ -367,6 +367,7 @@ def _reclassify_around(pair: CrosswalkPair) -> None:
             status=CrosswalkPair.Status.REJECTED
         )
     )
+
     old = {r.code: r for r in _rows(crosswalk.source_edition, sources)}
     new = {r.code: r for r in _rows(crosswalk.target_edition, targets | {p.target_code for p in involved})}
     proposed = [
@@ -388,6 +389,7 @@ def _reclassify_around(pair: CrosswalkPair) -> None:
     settled = [p for p in proposed if p.source not in open_alternatives]
     _relations(kind, settled, old, new)
     relations = {(p.source, p.target): p.relation for p in settled}
+
     for stored in involved:
         if stored.source_code not in sources or stored.target_code not in targets:
             # Its other partners were not read, and its relation cannot have changed.
