@@ -1,34 +1,30 @@
-"""The REST API (Django Ninja), documented with OpenAPI at /api/v1/docs.
+"""The REST API (Django Ninja), mounted under /api/v1/ and documented with OpenAPI at /api/v1/docs.
 
-Each app adds its router here; every route requires a signed-in session unless it says otherwise.
+Each app adds its router here. Every route requires a signed-in session unless it says
+otherwise; domain errors become JSON with their stable code and translated message.
 """
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
 from satudata.errors import DomainError
+from satudata.reference.api import router as reference_router
+from satudata.standards.api import router as standards_router
 
 api = NinjaAPI(
     title="Satu Data UMKM API",
     version="1",
-    description="Read and submit UMKM data: standards and metadata, code lists, submissions, the registry.",
+    description="Standards and metadata, reference code lists, submissions and the registry of Satu Data UMKM "
+    "(Permen UMKM 8/2025).",
     auth=django_auth,
     urls_namespace="api",
 )
+api.add_router("/reference/", reference_router, tags=["reference"])
+api.add_router("/standards/", standards_router, tags=["standards"])
 
 
 @api.exception_handler(DomainError)
-def domain_error(request: HttpRequest, exc: DomainError):
-    """Domain errors become their HTTP status with a stable code and a translated message."""
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, {"code": exc.code, "message": exc.message, "field": exc.field},
                                status=exc.http_status)
-
-
-def _register_routers() -> None:
-    from satudata.standards.api import router as standards_router
-
-    api.add_router("/standards", standards_router)
-
-
-_register_routers()

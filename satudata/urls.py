@@ -1,4 +1,3 @@
-from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from django.views.i18n import set_language
 
@@ -14,4 +13,5 @@ urlpatterns = [
     path("standards/", include("satudata.standards.urls")),
     path("statistics/", include("satudata.publishedstats.urls")),
     path("catalog/", include("satudata.standards.catalog_urls")),
+    path("codelists/", include("satudata.reference.urls")),
 ]

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -121,10 +122,12 @@ def ensure_kbli_categories() -> Edition:
 REQUIRED_CSV_COLUMNS = {"code", "level", "parent"}
 
 
-def read_code_list_csv(path: Path) -> list[EntryRow]:
+def read_code_list_csv(path: Path, *, allow_missing_parents: bool = False) -> list[EntryRow]:
     """Read a ``code,level,title|name,parent`` CSV such as the BPS KBLI list.
 
-    Raises ``CodeListImportError`` naming the file, line and value of the first bad row.
+    ``allow_missing_parents`` keeps codes whose parent is not in the file, for variant lists such
+    as the KBLI that OSS serves, which has no categories. Raises ``CodeListImportError`` naming
+    the file, line and value of the first bad row.
     """
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -144,23 +147,94 @@ def read_code_list_csv(path: Path) -> list[EntryRow]:
             if not code or not level_text.isdigit():
                 raise CodeListImportError(
                     _("{file}, line {line}: code and level are required and the level must be a number "
-                      "(found code {code!r}, level {level!r})."),
-                    file=path.name, line=line, code=code, level=level_text,
+                      "(found code {entry!r}, level {level!r})."),
+                    file=path.name, line=line, entry=code, level=level_text,
                 )
             if code in seen:
                 raise CodeListImportError(
-                    _("{file}, line {line}: code {code} appears twice."), file=path.name, line=line, code=code
+                    _("{file}, line {line}: code {entry} appears twice."), file=path.name, line=line, entry=code
                 )
             seen.add(code)
             rows.append(EntryRow(code=code, level=int(level_text), name=" ".join((record[name_column] or "").split()),
                                  parent_code=(record["parent"] or "").strip()))
     orphans = [r for r in rows if r.parent_code and r.parent_code not in seen]
-    if orphans:
+    if orphans and not allow_missing_parents:
         raise CodeListImportError(
-            _("{file}: {count} codes name a parent that is not in the file, for example {code} → {parent}."),
-            file=path.name, count=len(orphans), code=orphans[0].code, parent=orphans[0].parent_code,
+            _("{file}: {count} codes name a parent that is not in the file, for example {entry} → {parent}. "
+              "Import the whole list, or allow missing parents for a variant list."),
+            file=path.name, count=len(orphans), entry=orphans[0].code, parent=orphans[0].parent_code,
         )
     return rows
+
+
+# Parent fields of the BPS KBLI JSON files, one file per level: kategori (level 1) has none.
+BPS_JSON_PARENT_FIELDS = {
+    "kategori_code": 2,
+    "golongan_pokok_code": 3,
+    "golongan_code": 4,
+    "subgolongan_code": 5,
+}
+
+
+def _read_bps_json_file(path: Path) -> list[EntryRow]:
+    try:
+        items = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CodeListImportError(_("{file} is not valid UTF-8 JSON: {error}."), file=path.name,
+                                  error=str(exc)) from None
+    if not isinstance(items, list):
+        raise CodeListImportError(_("{file}: expected a JSON list of codes with code and title."), file=path.name)
+    rows: list[EntryRow] = []
+    for position, item in enumerate(items, start=1):
+        if not isinstance(item, dict) or not str(item.get("code") or "").strip():
+            raise CodeListImportError(_("{file}, item {position}: code is missing."), file=path.name,
+                                      position=position)
+        parent_field = next((f for f in BPS_JSON_PARENT_FIELDS if f in item), None)
+        level = BPS_JSON_PARENT_FIELDS[parent_field] if parent_field else 1
+        rows.append(EntryRow(
+            code=str(item["code"]).strip(), level=level, name=" ".join(str(item.get("title") or "").split()),
+            parent_code=str(item[parent_field]).strip() if parent_field else "",
+        ))
+    return rows
+
+
+def read_bps_json(path: Path) -> list[EntryRow]:
+    """Read the KBLI published by BPS as JSON, one file per level (``01_kategori.json`` …).
+
+    ``path`` is the folder of the files or one file. The files are read in memory only, because
+    the licence of the BPS KBLI 2025 extraction forbids redistributing modified copies.
+    Raises ``CodeListImportError`` for a missing code, a code listed twice or a missing parent.
+    """
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    if not files:
+        raise CodeListImportError(_("{folder} has no .json files."), folder=str(path))
+    rows: list[EntryRow] = []
+    for file in files:
+        rows.extend(_read_bps_json_file(file))
+    _check_rows(rows, path.name)
+    return rows
+
+
+def _check_rows(rows: list[EntryRow], file: str) -> None:
+    seen: set[str] = set()
+    for row in rows:
+        if row.code in seen:
+            raise CodeListImportError(_("{file}: code {entry} appears twice."), file=file, entry=row.code)
+        seen.add(row.code)
+    orphans = [r for r in rows if r.parent_code and r.parent_code not in seen]
+    if orphans:
+        raise CodeListImportError(
+            _("{file}: {count} codes name a parent that is not in the file, for example {entry} → {parent}. "
+              "Import the whole list, with every level."),
+            file=file, count=len(orphans), entry=orphans[0].code, parent=orphans[0].parent_code,
+        )
+
+
+def read_code_list(path: Path, *, allow_missing_parents: bool = False) -> list[EntryRow]:
+    """Read an edition from a ``code,level,title|name,parent`` CSV, or from BPS JSON (a folder or .json file)."""
+    if path.is_dir() or path.suffix.lower() == ".json":
+        return read_bps_json(path)
+    return read_code_list_csv(path, allow_missing_parents=allow_missing_parents)
 
 
 def import_code_list_csv(kind: str, path: Path, edition_name: str, *, source: str = "",

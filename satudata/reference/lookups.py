@@ -38,6 +38,26 @@ class CodeListLookup:
 
 
 @dataclass
+class OldVillageCodes:
+    """Village codes of older editions that the current edition lacks, sorted by what the crosswalks map them to.
+
+    ``codes`` have exactly one current village, through confirmed pairs only; ``ambiguous`` codes
+    have several candidates or candidates still awaiting review, listed in ``candidates``.
+    """
+
+    codes: pl.Series
+    successors: pl.Series
+    editions: pl.Series
+    ambiguous: pl.Series
+    candidates: pl.Series
+
+    @classmethod
+    def empty(cls) -> "OldVillageCodes":
+        nothing = pl.Series([], dtype=pl.String)
+        return cls(nothing, nothing, nothing, nothing, nothing)
+
+
+@dataclass
 class RegionLookup:
     edition: str
     villages: pl.Series
@@ -50,14 +70,30 @@ class RegionLookup:
     parents: dict[str, str] = field(default_factory=dict, repr=False)
     # Sorted child codes of every region; "" holds the provinces.
     children: dict[str, list[str]] = field(default_factory=dict, repr=False)
+    old_villages: OldVillageCodes = field(default_factory=OldVillageCodes.empty, repr=False)
     _names: RegionNameIndex | None = field(default=None, repr=False)
     _village_forms: tuple[pl.Series, pl.Series] | None = field(default=None, repr=False)
+
+    def to_current(self, village: pl.Expr) -> pl.Expr:
+        """Map a dotted village code to the current village, through the crosswalk for codes of older editions.
+
+        A code that is neither current nor carried by a confirmed pair stays as it is.
+        """
+        old = self.old_villages
+        return village.replace(old.codes, old.successors)
+
+    def submitted_edition(self, village: pl.Expr) -> pl.Expr:
+        """Return the older edition a dotted village code belongs to, or "" for a code of the current edition."""
+        old = self.old_villages
+        return village.replace_strict(old.codes, old.editions, default="", return_dtype=pl.String)
 
     @property
     def village_forms(self) -> tuple[pl.Series, pl.Series]:
         """Village codes as written (dotted "32.73.01.1001" or plain "3273011001") and their dotted form."""
         if self._village_forms is None:
-            dotted = self.villages
+            # Codes of older editions that a crosswalk carries to one current village are valid as
+            # written, so the fast path accepts them too and they skip the full rule.
+            dotted = pl.concat([self.villages, self.old_villages.codes])
             plain = dotted.str.replace_all(".", "", literal=True)
             self._village_forms = (pl.concat([dotted, plain]), pl.concat([dotted, dotted]))
         return self._village_forms
@@ -84,11 +120,13 @@ _cache = _Cache()
 def _state_key() -> tuple:
     from django.db.models import Count, Max
 
-    from satudata.reference.models import Edition
+    from satudata.reference.models import Crosswalk, Edition
 
     state = Edition.objects.aggregate(count=Count("id"), latest=Max("loaded_at"), current=Max("id"))
     current = tuple(Edition.objects.filter(is_current=True).order_by("id").values_list("id", flat=True))
-    return (state["count"], state["latest"], current)
+    # Reviewing a pair moves its crosswalk's updated_at, which changes what old codes map to.
+    crosswalks = Crosswalk.objects.aggregate(count=Count("id"), latest=Max("updated_at"))
+    return (state["count"], state["latest"], current, crosswalks["count"], crosswalks["latest"])
 
 
 def _ensure_fresh() -> None:
@@ -124,6 +162,41 @@ def _children(entries: list[tuple[str, int, str, str]]) -> dict[str, list[str]]:
     return children
 
 
+def _old_villages(current: "Edition", villages: dict[str, str]) -> OldVillageCodes:
+    """Carry the villages of every older region edition that crosswalks connect to ``current``.
+
+    Editions are taken newest first, so a code found in several editions is reported in the newest.
+    """
+    from satudata.reference.crosswalks import map_codes
+    from satudata.reference.models import CodeList, Edition
+
+    mapped: dict[str, tuple[str, str]] = {}
+    ambiguous: dict[str, str] = {}
+    older = Edition.objects.filter(code_list__kind=CodeList.REGION).exclude(pk=current.pk).order_by("-loaded_at")
+    for edition in older:
+        codes = [c for c in edition.entries.filter(level=4).values_list("code", flat=True)
+                 if c not in villages and c not in mapped and c not in ambiguous]
+        if not codes:
+            continue
+        try:
+            carried = map_codes(codes, edition, current)
+        except LookupError:
+            continue
+        for code, targets in carried.items():
+            confirmed = sorted(t for t, ok in targets.items() if ok)
+            if len(targets) == 1 and len(confirmed) == 1:
+                mapped[code] = (confirmed[0], edition.name)
+            else:
+                ambiguous[code] = ", ".join(f"{t} {villages.get(t, '')}".strip() for t in sorted(targets))
+    return OldVillageCodes(
+        codes=pl.Series(list(mapped), dtype=pl.String),
+        successors=pl.Series([t for t, _e in mapped.values()], dtype=pl.String),
+        editions=pl.Series([e for _t, e in mapped.values()], dtype=pl.String),
+        ambiguous=pl.Series(list(ambiguous), dtype=pl.String),
+        candidates=pl.Series(list(ambiguous.values()), dtype=pl.String),
+    )
+
+
 def region_lookup() -> RegionLookup | None:
     """Return the current Kemendagri edition prepared for validation, or None when none is loaded."""
     from satudata.reference.models import CodeList, Edition, Entry
@@ -142,6 +215,7 @@ def region_lookup() -> RegionLookup | None:
         all_editions = Entry.objects.filter(edition__code_list__kind=CodeList.REGION)
         districts = sorted(set(all_editions.filter(level=3).values_list("code", flat=True)))
         provinces = sorted(set(all_editions.filter(level=1).values_list("code", flat=True)))
+        villages = {code: name for code, level, name, _parent in entries if level == 4}
         _cache.regions = RegionLookup(
             edition=edition.name,
             villages=pl.Series(codes_by_level.get(4, []), dtype=pl.String),
@@ -151,20 +225,31 @@ def region_lookup() -> RegionLookup | None:
             entries=entries,
             parents={code: parent for code, _lvl, _name, parent in entries},
             children=_children(entries),
+            old_villages=_old_villages(edition, villages),
         )
         return _cache.regions
 
 
-def code_list_lookup(kind: str) -> CodeListLookup | None:
-    """Return the current edition of a code list prepared for validation."""
+def code_list_lookup(kind: str, edition_name: str | None = None) -> CodeListLookup | None:
+    """Return an edition of a code list prepared for validation: the current one, or the one named.
+
+    Placed in ``RuleContext.code_lists["kbli"]``, a named edition makes a file's KBLI codes be
+    checked, and stored, in the edition they were written in. Returns None when the edition is
+    not loaded.
+
+    NOTE: submissions.services.rule_context requests only current editions, because no upload
+    form, command option or API field lets a producer declare a file's KBLI edition yet.
+    """
     from satudata.reference.models import Edition
 
+    key = kind if edition_name is None else f"{kind}@{edition_name}"
     with _cache.lock:
         _ensure_fresh()
-        cached = _cache.code_lists.get(kind)
+        cached = _cache.code_lists.get(key)
         if cached is not None:
             return cached
-        edition = Edition.objects.filter(code_list__kind=kind, is_current=True).first()
+        editions = Edition.objects.filter(code_list__kind=kind)
+        edition = (editions.filter(is_current=True) if edition_name is None else editions.filter(name=edition_name)).first()
         if edition is None:
             return None
         aliases: dict[str, str] = {}
@@ -187,5 +272,5 @@ def code_list_lookup(kind: str) -> CodeListLookup | None:
             labels=labels,
             parents=parents,
         )
-        _cache.code_lists[kind] = lookup
+        _cache.code_lists[key] = lookup
         return lookup

@@ -5,6 +5,7 @@ editions, and a record always names the edition its code was checked against (Pa
 of Permen UMKM 8/2025: producers' data uses the agreed reference codes).
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -88,13 +89,20 @@ class Entry(models.Model):
 
 
 class Crosswalk(models.Model):
-    """A correspondence between two editions, possibly of different code lists (BPS ↔ Kemendagri)."""
+    """A correspondence between two editions, possibly of different code lists (BPS ↔ Kemendagri).
+
+    The source edition is the older one. An official table is imported as published. A table the
+    system proposes from codes and names (``is_official=False``) waits for the walidata to confirm
+    the pairs it could not decide.
+    """
 
     source_edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="crosswalks_from")
     target_edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="crosswalks_to")
     source = models.TextField(_("source"), blank=True)
     is_official = models.BooleanField(_("official table"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves whenever a pair is confirmed or rejected, so cached lookups know to rebuild.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         constraints = [
@@ -110,15 +118,45 @@ class Crosswalk(models.Model):
 class CrosswalkPair(models.Model):
     """One source code mapped to one target code; a split maps one source code to several pairs."""
 
+    class Relation(models.TextChoices):
+        SAME = "same", _("Same code and name")
+        RENAMED = "renamed", _("Same code, new name")
+        RENUMBERED = "renumbered", _("New code")
+        SPLIT = "split", _("Split into several codes")
+        MERGED = "merged", _("Merged with other codes")
+        AMBIGUOUS = "ambiguous", _("Ambiguous: several candidates")
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed, awaiting review")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+
     crosswalk = models.ForeignKey(Crosswalk, on_delete=models.CASCADE, related_name="pairs")
-    source_code = models.CharField(max_length=32)
-    target_code = models.CharField(max_length=32)
-    confirmed = models.BooleanField(default=True)
+    source_code = models.CharField(_("source code"), max_length=32)
+    target_code = models.CharField(_("target code"), max_length=32)
+    # Level of the source code in its edition (1 = province or KBLI category); 0 when unknown.
+    level = models.PositiveSmallIntegerField(_("level"), default=0)
+    relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices, default=Relation.SAME)
+    # Similarity of the two names, 0–100, for proposed pairs; empty for pairs of an official table.
+    score = models.FloatField(_("score"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("reviewed by"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
+        ordering = ["crosswalk", "source_code", "target_code"]
         constraints = [
             models.UniqueConstraint(
                 fields=["crosswalk", "source_code", "target_code"], name="crosswalk_pair_unique"
             )
         ]
-        indexes = [models.Index(fields=["crosswalk", "target_code"])]
+        indexes = [
+            models.Index(fields=["crosswalk", "target_code"]),
+            models.Index(fields=["crosswalk", "status", "level"]),
+        ]
+        verbose_name = _("crosswalk pair")
+        verbose_name_plural = _("crosswalk pairs")
+
+    def __str__(self) -> str:
+        return f"{self.source_code} → {self.target_code} ({self.relation}, {self.status})"

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from satudata.errors import DomainError
 from satudata.reference.lookups import code_list_lookup, region_lookup
 from satudata.registry import bulk
 from satudata.registry.codes import format_codes
@@ -64,6 +66,11 @@ NOT_STORED = {"reference_year", "business_scale__derived"}
 TEXT_DEFAULT = {"legal_form", "main_activity", "products", "rt", "rw", "scale", "sex", "education", "village_code"}
 
 
+class StaleRegionCodes(DomainError):
+    code = "registry.region_codes_stale"
+    http_status = 409
+
+
 @dataclass
 class CompileResult:
     created: int = 0
@@ -80,10 +87,12 @@ class Compiler:
         self.now = timezone.now()
         self.ciphers = {code: FieldCipher(code) for code in SEALED}
         self.indexes = {code: BlindIndex(purpose) for code, purpose in INDEXED.items()}
-        kbli = code_list_lookup("kbli")
+        # Codes are stored in the KBLI edition they were validated against, which the producer may declare.
+        kbli = code_list_lookup("kbli", (submission.summary or {}).get("kbli_edition")) or code_list_lookup("kbli")
         self.kbli_edition = kbli.edition if kbli else ""
         self.division_category = {c: p for c, p in (kbli.parents.items() if kbli else []) if len(c) == 2}
         regions = region_lookup()
+        self.regions = regions
         self.region_edition = regions.edition if regions else ""
         master = [v for v in standard.variables if v.kind == "master" and v.datatype != "region_name"]
         self.attribute_codes = [
@@ -109,6 +118,7 @@ class Compiler:
         if "business_scale__derived" not in frame.columns:
             missing.append(pl.lit(False).alias("business_scale__derived"))
         frame = frame.with_columns(missing)
+        frame = self._current_villages(frame)
         village = pl.col("business_village_code")
         divisions = self.division_category
         return frame.with_columns(
@@ -123,6 +133,36 @@ class Compiler:
             ).alias("__category"),
             pl.col("__row").cast(pl.Int64),
         )
+
+    def _current_villages(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Store villages in the current region edition, keeping a business's code of an older edition.
+
+        Raises ``StaleRegionCodes`` when a code is in neither, because the region list or a crosswalk
+        pair changed after the submission was validated.
+        """
+        regions = self.regions
+        if regions is None:
+            return frame.with_columns(pl.lit("").alias("__submitted_village"), pl.lit("").alias("__submitted_edition"))
+        submitted = pl.col("business_village_code")
+        frame = frame.with_columns(
+            pl.when(regions.submitted_edition(submitted) != "").then(submitted).otherwise(pl.lit(""))
+            .alias("__submitted_village"),
+            regions.submitted_edition(submitted).alias("__submitted_edition"),
+            regions.to_current(submitted).alias("business_village_code"),
+            regions.to_current(pl.col("owner_village_code")).alias("owner_village_code"),
+        )
+        current = regions.villages.implode()
+        stale = frame.filter(
+            (pl.col("business_village_code").is_not_null() & ~pl.col("business_village_code").is_in(current))
+            | (pl.col("owner_village_code").is_not_null() & ~pl.col("owner_village_code").is_in(current))
+        )
+        if stale.height:
+            raise StaleRegionCodes(
+                _("{count} rows have village codes that are not in the current region list ({edition}), for "
+                  "example row {row}. Validate the submission again."),
+                count=stale.height, edition=regions.edition, row=stale.get_column("__row").min(),
+            )
+        return frame
 
     def _seal(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Encrypt personal data and compute blind indexes; the clear columns are dropped."""
@@ -240,8 +280,8 @@ class Compiler:
     BUSINESS_FIELDS = (
         "nib", "name", "name_key", "legal_form", "kbli", "kbli_edition", "kbli_category", "kbli_division",
         "main_activity", "products", "address", "rt", "rw", "village_code", "district_code", "regency_code",
-        "province_code", "region_edition", "latitude", "longitude", "year_started", "month_started",
-        "scale", "scale_is_derived", "attributes",
+        "province_code", "region_edition", "submitted_village_code", "submitted_region_edition", "latitude",
+        "longitude", "year_started", "month_started", "scale", "scale_is_derived", "attributes",
     )
 
     def _business_values(self, frame: pl.DataFrame) -> Iterator[tuple]:
@@ -249,15 +289,18 @@ class Compiler:
         rows = frame.select(
             "nib", "business_name", "__name_key", "legal_form", "kbli", "__category", "__division",
             "main_activity", "products", "business_address", "business_rt", "business_rw",
-            "business_village_code", "__district", "__regency", "__province", "latitude", "longitude",
-            "year_started", "month_started", "business_scale", "business_scale__derived",
+            "business_village_code", "__district", "__regency", "__province", "__submitted_village",
+            "__submitted_edition", "latitude", "longitude", "year_started", "month_started", "business_scale",
+            "business_scale__derived",
         ).iter_rows()
         for row, attrs in zip(rows, attributes, strict=True):
             (nib, name, key, legal_form, kbli, category, division, activity, products, address, rt, rw,
-             village, district, regency, province, lat, lon, year, month, scale, derived) = row
+             village, district, regency, province, submitted_village, submitted_edition, lat, lon, year, month,
+             scale, derived) = row
             yield (nib, name, key, legal_form or "", kbli, self.kbli_edition, category, division, activity or "",
                    products or "", address, rt or "", rw or "", village, district, regency, province,
-                   self.region_edition, lat, lon, year, month, scale or "", bool(derived), attrs)
+                   self.region_edition, submitted_village or "", submitted_edition or "", lat, lon, year, month,
+                   scale or "", bool(derived), attrs)
 
     def compile_batch(self, batch: pl.DataFrame) -> None:
         frame = self._seal(self._complete(batch))

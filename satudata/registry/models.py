@@ -73,6 +73,10 @@ class Business(models.Model):
     regency_code = models.CharField(max_length=5, db_index=True)
     province_code = models.CharField(max_length=2, db_index=True)
     region_edition = models.CharField(max_length=40)
+    # The village code as the producer wrote it, when it belongs to an older region edition that a
+    # crosswalk maps to ``village_code``. Both fields are empty for a code of ``region_edition``.
+    submitted_village_code = models.CharField(_("village code as submitted"), max_length=13, blank=True)
+    submitted_region_edition = models.CharField(_("region edition as submitted"), max_length=40, blank=True)
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)
     year_started = models.PositiveSmallIntegerField(null=True)

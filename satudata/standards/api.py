@@ -10,7 +10,7 @@ from satudata.standards.access import can_see_drafts, version_for
 from satudata.standards.models import AttributeDefinition, StandardVersion
 from satudata.standards.schema import table_schema
 
-router = Router(tags=["standards"])
+router = Router()
 
 
 class VersionOut(Schema):

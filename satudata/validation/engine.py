@@ -238,6 +238,9 @@ class Validator:
                 items.append((item.field, item.error, item.detail))
         if self.ctx.producer_regions and "business_village_code" in columns:
             village = pl.col("business_village_code")
+            if self.ctx.regions is not None:
+                # A code of an older edition is in scope where its current village is.
+                village = self.ctx.regions.to_current(village)
             inside = pl.any_horizontal([
                 (village == code) | village.str.starts_with(code + ".") for code in self.ctx.producer_regions
             ])

@@ -87,6 +87,11 @@ MESSAGES = {
         "Village code {value} does not exist in the region list ({edition}). Check the code in the "
         "Kemendagri list."
     ),
+    "region.old_code_ambiguous": _(
+        "Village code {value} belongs to an older region list, and the crosswalk to the current list "
+        "({edition}) does not say which village it is now (candidates: {candidates}). Give the current code "
+        "of the village where the business is."
+    ),
     "region.name_unknown": _(
         "{level_name} {value} cannot be found in {parent}. Check the spelling against the Kemendagri list"
         "{candidates_hint}."

@@ -443,19 +443,29 @@ def region_rule(raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleCon
     regions = ctx.regions
     is_village = digits.str.contains(r"^[0-9]{10}$")
     shorter = digits.str.contains(r"^([0-9]{2}|[0-9]{4}|[0-9]{6})$")
+    old_ambiguous = pl.lit(False)
+    candidates = pl.lit("")
     if regions is None:
         exists = pl.lit(True)
         edition = "-"
     else:
         exists = dotted.is_in(regions.villages.implode())
         edition = regions.edition
+        # A code of an older edition is valid when crosswalks carry it to exactly one current
+        # village through confirmed pairs. The value stays as submitted, and compiling stores the
+        # current village beside it. Codes with several candidates are rejected, never guessed.
+        old = regions.old_villages
+        exists = exists | dotted.is_in(old.codes.implode())
+        old_ambiguous = dotted.is_in(old.ambiguous.implode())
+        candidates = dotted.replace_strict(old.ambiguous, old.candidates, default="", return_dtype=pl.String)
     error = _first_error(
         (shorter, "region.not_village"),
         (~is_village, "region.format"),
+        (old_ambiguous, "region.old_code_ambiguous"),
         (~exists, "region.unknown"),
     )
     level = (digits.str.len_chars() // 2).cast(pl.Int32)
-    detail = pl.struct(edition=pl.lit(edition), level=level).struct.json_encode()
+    detail = pl.struct(edition=pl.lit(edition), level=level, candidates=candidates).struct.json_encode()
     return RuleOutput(pl.when(is_village).then(dotted).otherwise(None), error, detail)
 
 
