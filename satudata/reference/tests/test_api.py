@@ -41,7 +41,8 @@ def sector_crosswalk(db):
 
 def _paths() -> list[str]:
     """Every GET route of the API with its path parameters filled with real values."""
-    values = {"kind": "region", "edition": "2025", "older": "2025", "newer": "2025"}
+    values = {"kind": "region", "edition": "2025", "older": "2025", "newer": "2025", "label": "umkm-1",
+              "code": "owner_nik"}
     schema = api.get_openapi_schema()
     return [re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], path) for path in schema["paths"]]
 
