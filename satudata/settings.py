@@ -144,6 +144,12 @@ SATUDATA_MAX_UPLOAD_BYTES = int(os.environ.get("SATUDATA_MAX_UPLOAD_BYTES", 1024
 # Keyring for personal data encrypted at rest, kept outside the database.
 SATUDATA_KEYRING_PATH = Path(os.environ.get("SATUDATA_KEYRING", HOME / "keys" / "keyring.json"))
 
+# Audit checkpoints: an Ed25519 signature over the chain head every N entries (0 turns automatic
+# checkpoints off; 'satudata audit sign' still signs on demand). The signing key is a file in this
+# folder, outside the database.
+SATUDATA_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SATUDATA_AUDIT_CHECKPOINT_EVERY", 1000))
+SATUDATA_AUDIT_KEYS_DIR = Path(os.environ.get("SATUDATA_AUDIT_KEYS", HOME / "keys"))
+
 EMAIL_BACKEND = os.environ.get("SATUDATA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("SATUDATA_FROM_EMAIL", "satudata-umkm@localhost")
 

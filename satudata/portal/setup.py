@@ -7,6 +7,7 @@ from django.core.management import call_command
 
 from satudata.accounts.models import Role, User
 from satudata.accounts.services import create_user
+from satudata.audit.signing import load_signing_key
 from satudata.producers.models import Producer
 from satudata.producers.services import create_producer
 from satudata.reference.loaders import ensure_kbli_categories, load_lokal_regions
@@ -44,6 +45,7 @@ def initialize(*, demo: bool = False, verbosity: int = 1) -> SetupReport:
     report = SetupReport()
     call_command("migrate", interactive=False, verbosity=max(verbosity - 1, 0))
     load_keyring(create=True)
+    load_signing_key(create=True)
     if not Edition.objects.filter(code_list__kind=CodeList.REGION, is_current=True).exists():
         edition = load_lokal_regions()
         report.regions_loaded = True
