@@ -49,7 +49,6 @@ class Action(models.TextChoices):
     PRODUCER_CREATED = "producer.created", _("Producer created")
     STATISTICS_LOADED = "statistics.loaded", _("Published statistics loaded")
     AUDIT_EXPORTED = "audit.exported", _("Audit log exported")
-    AUDIT_SEARCHED = "audit.searched", _("Audit log searched")
     AUDIT_CHECKPOINT = "audit.checkpoint", _("Audit checkpoint signed")
     AUDIT_VERIFIED = "audit.verified", _("Audit log verified")
 
