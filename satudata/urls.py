@@ -1,11 +1,14 @@
-from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
 from django.views.i18n import set_language
 
+# Every URL name below needs an access policy in satudata/access/policy.py; AccessMiddleware
+# refuses URLs without one.
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", include("satudata.portal.urls")),
     path("accounts/", include("satudata.accounts.urls")),
+    path("access/", include("satudata.access.urls")),
+    path("audit/", include("satudata.audit.urls")),
     path("submissions/", include("satudata.submissions.urls")),
     path("registry/", include("satudata.registry.urls")),
     path("standards/", include("satudata.standards.urls")),
