@@ -124,7 +124,8 @@ def totp_code(secret: str, username: str) -> str:
     return f"{totp(key, step=30, t0=0, digits=6, drift=step - now_step):06d}"
 
 
-def sign_in(page, installation, username: str, password: str | None = None, secret: str | None = None) -> None:
+def sign_in(page, installation, username: str, password: str | None = None,
+            secret: str | None = None) -> None:
     """Sign in with the password and, for accounts with an authenticator, the TOTP code."""
     page.goto(installation["url"] + "/accounts/login/")
     page.fill("#id_username", username)

@@ -69,8 +69,10 @@ def test_url_without_policy_is_refused(client):
 
 
 def _view_modules() -> list[Path]:
-    return sorted(p for p in SATUDATA.rglob("*.py")
-                  if "tests" not in p.parts and (p.name in ("views.py", "api.py") or p.name.endswith("_views.py")))
+    return sorted(
+        p for p in SATUDATA.rglob("*.py")
+        if "tests" not in p.parts and (p.name in ("views.py", "api.py") or p.name.endswith("_views.py"))
+    )
 
 
 def _domain_model_names() -> set[str]:

@@ -148,7 +148,8 @@ def build_registry(specs, submission: Submission) -> list[Row]:
                                      village_code=village, created_at=now, updated_at=now)
         parts = village.split(".")
         Business.objects.create(
-            umkm_code=row.code, owner=owner, name=row.name, name_key=row.name.lower(), kbli=row.division + "111",
+            umkm_code=row.code, owner=owner, name=row.name, name_key=row.name.lower(),
+            kbli=row.division + "111",
             kbli_edition="KBLI 2020", kbli_category=category, kbli_division=row.division, address="Jl. Uji",
             village_code=village, district_code=".".join(parts[:3]), regency_code=".".join(parts[:2]),
             province_code=parts[0], region_edition="test", scale=scale, first_submission=submission,
@@ -166,7 +167,8 @@ def make_user(person: Person, rows: list[Row], own_producer: Producer) -> User:
             producer = own_producer
             person.producer_region, person.producer_sectors = own_producer.region_code, ()
         else:
-            producer = Producer.objects.create(code=f"p-{token}", name="Produsen uji", kind=Producer.Kind.REGIONAL,
+            producer = Producer.objects.create(code=f"p-{token}", name="Produsen uji",
+                                               kind=Producer.Kind.REGIONAL,
                                                region_code=person.producer_region,
                                                kbli_sectors=list(person.producer_sectors))
     user = User.objects.create(username=f"u-{token}", role=person.role, producer=producer,
