@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 
 
 def forbidden(request: HttpRequest) -> HttpResponse:
-    """A 403 page that says nothing about what the URL would have shown."""
+    """Render a 403 page that reveals nothing about what the URL would have shown."""
     return render(request, "access/forbidden.html", status=403)
 
 

@@ -63,7 +63,7 @@ class Scope:
         return Q(**{f"{prefix}kbli_category__in": letters}) | Q(**{f"{prefix}kbli_division__in": divisions})
 
     def business_q(self, prefix: str = "") -> Q:
-        """The whole business filter: region AND sector, or the owner's own businesses."""
+        """Return the whole business filter: region AND sector, or the owner's own businesses."""
         if self.owner_nik_index is not None:
             return Q(**{f"{prefix}owner__nik_index": self.owner_nik_index})
         return self.region_q(prefix) & self.kbli_q(prefix)

@@ -36,12 +36,12 @@ def pending_totp(user: Any) -> TOTPDevice:
 
 
 def secret_base32(device: TOTPDevice) -> str:
-    """The secret as authenticator apps take it when typed in: base32 without padding."""
+    """Return the secret as authenticator apps take it when typed in: base32 without padding."""
     return base64.b32encode(device.bin_key).decode().rstrip("=")
 
 
 def qr_svg(device: TOTPDevice) -> str:
-    """An SVG QR code of the otpauth URI, drawn locally by segno."""
+    """Draw the otpauth URI as an inline SVG QR code with segno, without any network call."""
     return segno.make(device.config_url, error="m").svg_inline(scale=5, border=2)
 
 

@@ -113,7 +113,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 def security(request: HttpRequest) -> HttpResponse:
-    """The user's own account: scope, review date, second factor, statement and sessions."""
+    """Show the user's own account: scope, review date, second factor, statement and sessions."""
     user = request.user
     scope = scope_for(user)
     return render(
@@ -133,7 +133,7 @@ def security(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def account_request(request: HttpRequest) -> HttpResponse:
-    """The public form an office uses to request an account."""
+    """Show and accept the public form an office uses to request an account."""
     form = AccountRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -20,7 +20,7 @@ from satudata.security.masking import mask_nik
 
 
 def _nik_for_review(token: str | None) -> str:
-    """The NIK masked as the registry masks it: region digits only, enough to compare with the letter."""
+    """Return the NIK masked as the registry masks it: region digits only, enough to check the letter."""
     if not token:
         return ""
     try:
@@ -222,7 +222,7 @@ def _user_action(
 
 
 def concurrent_sessions(request: HttpRequest) -> HttpResponse:
-    """One account used from two places at once (Pasal 25 ayat 4 forbids sharing accounts)."""
+    """List accounts used from two places at once (Pasal 25 ayat 4 forbids sharing accounts)."""
     uses = ConcurrentUse.objects.select_related("user", "session", "other_session").order_by("-detected_at")
     page = Paginator(uses, 50).get_page(request.GET.get("page"))
     return render(
