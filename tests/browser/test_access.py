@@ -1,6 +1,7 @@
 """Signing in with a TOTP code, lockout after failed sign-ins, and an account request from the
 office's form to a signed-in regency user, in Debian's Chromium."""
 
+import json
 import re
 import time
 from pathlib import Path
@@ -133,3 +134,10 @@ def test_account_request_to_signed_in_regency_user(browser, installation, tmp_pa
     assert "Kedai Kabupaten Bandung" not in listing
     assert office.locator("select[name=regency]").is_disabled()
     assert "32.73" in office.locator("select[name=regency]").inner_text()
+
+
+def test_audit_chain_of_running_installation_verifies(installation):
+    output = run_cli(installation, "audit", "verify", "--json", "--language", "en")
+    report = json.loads(output)
+    assert report["ok"] is True
+    assert report["entries"] > 0
