@@ -6,8 +6,8 @@ otherwise; domain errors become JSON with their stable code and translated messa
 
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.security import django_auth
 
+from satudata.access.api_auth import verified_session
 from satudata.errors import DomainError
 from satudata.reference.api import router as reference_router
 from satudata.standards.api import router as standards_router
@@ -17,7 +17,7 @@ api = NinjaAPI(
     version="1",
     description="Standards and metadata, reference code lists, submissions and the registry of Satu Data UMKM "
     "(Permen UMKM 8/2025).",
-    auth=django_auth,
+    auth=verified_session,
     urls_namespace="api",
 )
 api.add_router("/reference/", reference_router, tags=["reference"])

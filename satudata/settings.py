@@ -6,6 +6,7 @@ fresh machine with no database server: SQLite under SATUDATA_HOME. Set DATABASE_
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,6 +30,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "satudata.accounts",
     "satudata.access",
     "satudata.audit",
@@ -51,7 +56,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Every URL passes its access policy check here: sign-in, second factor, expiry, role.
+    "satudata.access.middleware.AccessMiddleware",
+    # Last, so that a lockout response replaces whatever the sign-in view returned.
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -94,6 +104,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+# django-axes checks the lockout before the model backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "satudata.accounts.backends.AccountBackend",
+]
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
@@ -107,6 +122,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Lockout after repeated failed sign-ins (django-axes): failures are counted per user name and
+# address together, so a colleague's typing errors behind the same office NAT do not lock
+# another account. The lock lifts after the cool-off time, or earlier when the walidata
+# administrator unlocks the account ('satudata user unlock NAME' or the user's page).
+AXES_FAILURE_LIMIT = int(os.environ.get("SATUDATA_LOCKOUT_FAILURES", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("SATUDATA_LOCKOUT_MINUTES", 30)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "satudata.accounts.lockout.lockout_response"
+AXES_VERBOSE = False
+
+# TOTP second factor (django-otp): the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = os.environ.get("SATUDATA_OTP_ISSUER", "Satu Data UMKM")
+# Accounts are reviewed at least yearly; a new account's review date is this many days ahead.
+SATUDATA_ACCOUNT_VALID_DAYS = int(os.environ.get("SATUDATA_ACCOUNT_VALID_DAYS", 365))
+# Largest PDF accepted with an account request (cover letter, confidentiality statement), in bytes.
+SATUDATA_MAX_PDF_BYTES = int(os.environ.get("SATUDATA_MAX_PDF_BYTES", 5 * 1024 * 1024))
 
 SESSION_COOKIE_AGE = int(os.environ.get("SATUDATA_SESSION_SECONDS", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True
@@ -144,7 +177,15 @@ SATUDATA_MAX_UPLOAD_BYTES = int(os.environ.get("SATUDATA_MAX_UPLOAD_BYTES", 1024
 # Keyring for personal data encrypted at rest, kept outside the database.
 SATUDATA_KEYRING_PATH = Path(os.environ.get("SATUDATA_KEYRING", HOME / "keys" / "keyring.json"))
 
+# Audit checkpoints: an Ed25519 signature over the chain head every N entries (0 turns automatic
+# checkpoints off; 'satudata audit sign' still signs on demand). The signing key is a file in this
+# folder, outside the database.
+SATUDATA_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SATUDATA_AUDIT_CHECKPOINT_EVERY", 1000))
+SATUDATA_AUDIT_KEYS_DIR = Path(os.environ.get("SATUDATA_AUDIT_KEYS", HOME / "keys"))
+
 EMAIL_BACKEND = os.environ.get("SATUDATA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Used when SATUDATA_EMAIL_BACKEND is django.core.mail.backends.filebased.EmailBackend.
+EMAIL_FILE_PATH = Path(os.environ.get("SATUDATA_EMAIL_DIR", HOME / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("SATUDATA_FROM_EMAIL", "satudata-umkm@localhost")
 
 LOGGING = {

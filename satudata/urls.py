@@ -3,11 +3,15 @@ from django.views.i18n import set_language
 
 from satudata.api import api
 
+# Every URL name below needs an access policy in satudata/access/policy.py; AccessMiddleware
+# refuses URLs without one.
 urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("", include("satudata.portal.urls")),
     path("accounts/", include("satudata.accounts.urls")),
+    path("access/", include("satudata.access.urls")),
+    path("audit/", include("satudata.audit.urls")),
     path("submissions/", include("satudata.submissions.urls")),
     path("registry/", include("satudata.registry.urls")),
     path("standards/", include("satudata.standards.urls")),

@@ -2,12 +2,19 @@
 
 Region scope follows Pasal 27 ayat 7 of Permen UMKM 8/2025: the ministry sees the nation, a
 province itself and everything below, a regency or city itself and below, a village itself.
-Sector scope is a set of KBLI categories or divisions. Both apply together.
+Sector scope is a set of KBLI categories or divisions. Both apply together (AND); a user may
+hold several regions and several sectors (OR within each). By-name access (Pasal 27 ayat 4–6)
+needs the user's flag and a confidentiality statement on record.
+
+Every query of domain data starts from ``scoped(user, Model)`` (or the ``scoped_businesses`` and
+``scoped_submissions`` shortcuts), which adds the filter to the SQL itself, so lists, counts,
+exports and details share one rule. ``satudata.access.tests.test_no_unscoped_queries`` fails when
+a view module reads a domain model through its unscoped manager.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from satudata.accounts.models import Role
 
@@ -21,10 +28,22 @@ class Scope:
     kbli: tuple[str, ...] = ()
     by_name: bool = False
     producer_id: int | None = None
+    # Business owners see the businesses whose owner has their NIK (matched by blind index).
+    owner_nik_index: str | None = None
+    # The walidata reads every submission, producers only their own, and a regional walidata
+    # analyst those of the producers within the analyst's regions.
+    all_submissions: bool = False
+    submission_regions: tuple[str, ...] = ()
 
     @property
     def nothing(self) -> bool:
-        return not self.everything and not self.regions and not self.kbli and self.producer_id is None
+        return (
+            not self.everything
+            and not self.regions
+            and not self.kbli
+            and self.producer_id is None
+            and self.owner_nik_index is None
+        )
 
     def region_q(self, prefix: str = "") -> Q:
         """Filter on the region columns of a model (``province_code`` … ``village_code``)."""
@@ -43,6 +62,12 @@ class Scope:
         divisions = [k for k in self.kbli if k.isdigit()]
         return Q(**{f"{prefix}kbli_category__in": letters}) | Q(**{f"{prefix}kbli_division__in": divisions})
 
+    def business_q(self, prefix: str = "") -> Q:
+        """Return the whole business filter: region AND sector, or the owner's own businesses."""
+        if self.owner_nik_index is not None:
+            return Q(**{f"{prefix}owner__nik_index": self.owner_nik_index})
+        return self.region_q(prefix) & self.kbli_q(prefix)
+
     def covers_region(self, village_code: str) -> bool:
         """True when the scope has no region restriction or one of its regions contains the village."""
         if not self.regions:
@@ -51,51 +76,134 @@ class Scope:
 
 
 NO_ACCESS = Scope(everything=False)
+_CACHE_ATTRIBUTE = "_satudata_scope"
 
 
 def scope_for(user) -> Scope:
-    """Return the scope of a signed-in user; anonymous and inactive users see nothing."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    """Return the scope of a signed-in user; anonymous, inactive and expired users see nothing.
+
+    The scope is computed once per user object, which lives for one request.
+    """
+    if user is None or not user.is_authenticated or not user.is_active or user.is_expired:
         return NO_ACCESS
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is not None:
+        return cached
+    scope = _compute_scope(user)
+    setattr(user, _CACHE_ATTRIBUTE, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope after the user's role, regions, sectors or statements changed."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)
+
+
+def _compute_scope(user) -> Scope:
+    from satudata.access.models import has_statement_on_record
+
+    wants_by_name = user.is_superuser or user.role == Role.WALIDATA_ADMIN or user.by_name_access
+    by_name = wants_by_name and has_statement_on_record(user)
+    regions = tuple(user.region_scope or ())
+    kbli = tuple(user.kbli_scope or ())
+
     if user.is_superuser or user.role == Role.WALIDATA_ADMIN:
-        return Scope(everything=True, by_name=True)
-    if user.role in (Role.PRODUCER, Role.ENUMERATOR) and user.producer_id:
+        return Scope(everything=True, by_name=by_name, all_submissions=True)
+    if user.role in (Role.PRODUCER, Role.ENUMERATOR):
+        if not user.producer_id:
+            return NO_ACCESS
         producer = user.producer
         regions = (producer.region_code,) if producer.region_code else ()
         kbli = tuple(producer.kbli_sectors or ())
-        return Scope(everything=not regions and not kbli, regions=regions, kbli=kbli,
-                     by_name=user.by_name_access, producer_id=producer.id)
-    if user.role in (Role.WALIDATA_ANALYST, Role.DATA_USER, Role.PUBLIC_RELATIONS):
-        regions = tuple(user.region_scope or ())
-        kbli = tuple(user.kbli_scope or ())
-        national = user.role == Role.WALIDATA_ANALYST and not regions and not kbli
-        return Scope(everything=national, regions=regions, kbli=kbli, by_name=user.by_name_access)
+        return Scope(
+            everything=not regions and not kbli,
+            regions=regions,
+            kbli=kbli,
+            by_name=by_name,
+            producer_id=producer.id,
+        )
+    if user.role == Role.WALIDATA_ANALYST:
+        national = not regions and not kbli
+        return Scope(
+            everything=national,
+            regions=regions,
+            kbli=kbli,
+            by_name=by_name,
+            all_submissions=national,
+            submission_regions=regions if not kbli else (),
+        )
+    if user.role in (Role.DATA_USER, Role.PUBLIC_RELATIONS):
+        if not regions and not kbli:
+            # A data user without regions or sectors was granted nothing yet.
+            return NO_ACCESS
+        return Scope(everything=False, regions=regions, kbli=kbli, by_name=by_name)
+    if user.role == Role.BUSINESS_OWNER and user.nik_index:
+        return Scope(everything=False, by_name=by_name, owner_nik_index=user.nik_index)
     return NO_ACCESS
+
+
+def _business_filter(scope: Scope, queryset: QuerySet, prefix: str) -> QuerySet:
+    if scope.everything:
+        return queryset
+    if scope.nothing:
+        return queryset.none()
+    return queryset.filter(scope.business_q(prefix))
+
+
+def _submission_filter(scope: Scope, queryset: QuerySet, prefix: str) -> QuerySet:
+    if scope.all_submissions:
+        return queryset
+    if scope.producer_id is not None:
+        return queryset.filter(**{f"{prefix}producer_id": scope.producer_id})
+    if scope.submission_regions:
+        query = Q(pk__in=[])
+        for code in scope.submission_regions:
+            query |= Q(**{f"{prefix}producer__region_code": code})
+            query |= Q(**{f"{prefix}producer__region_code__startswith": code + "."})
+        return queryset.filter(query)
+    return queryset.none()
+
+
+# How each domain model reaches the columns its scope is decided on: the filter kind and the
+# path from the model to a Business (or a Submission). A domain model missing here cannot be
+# read through ``scoped`` at all.
+SCOPE_RULES: dict[str, tuple[str, str]] = {
+    "registry.Business": ("business", ""),
+    "registry.BusinessVersion": ("business", "business__"),
+    "registry.TransactionRecord": ("business", "business__"),
+    "submissions.Submission": ("submission", ""),
+}
+
+
+def scoped(user, model_or_queryset: type[Model] | QuerySet) -> QuerySet:
+    """Return the rows of a domain model the user may see, filtered in the query itself."""
+    if isinstance(model_or_queryset, QuerySet):
+        queryset = model_or_queryset
+    else:
+        queryset = model_or_queryset._default_manager.all()
+    label = queryset.model._meta.label
+    if label == "registry.Owner":
+        businesses = scoped(user, queryset.model.businesses.field.model)
+        return queryset.filter(pk__in=businesses.values("owner_id"))
+    if label not in SCOPE_RULES:
+        raise LookupError(f"{label} has no scope rule in satudata.access.scope.SCOPE_RULES")
+    kind, prefix = SCOPE_RULES[label]
+    scope = scope_for(user)
+    if kind == "business":
+        return _business_filter(scope, queryset, prefix)
+    return _submission_filter(scope, queryset, prefix)
 
 
 def scoped_businesses(user, queryset: QuerySet | None = None) -> QuerySet:
     """Registry businesses the user may see, filtered in the query itself."""
     from satudata.registry.models import Business
 
-    scope = scope_for(user)
-    qs = queryset if queryset is not None else Business.objects.all()
-    if scope.everything:
-        return qs
-    if scope.nothing:
-        return qs.none()
-    return qs.filter(scope.region_q()).filter(scope.kbli_q())
+    return scoped(user, queryset if queryset is not None else Business)
 
 
 def scoped_submissions(user, queryset: QuerySet | None = None) -> QuerySet:
     """Submissions the user may see: a producer's own, or all of them for the walidata."""
     from satudata.submissions.models import Submission
 
-    scope = scope_for(user)
-    qs = queryset if queryset is not None else Submission.objects.all()
-    if scope.everything and scope.producer_id is None:
-        return qs
-    if scope.producer_id is not None:
-        return qs.filter(producer_id=scope.producer_id)
-    if user.is_authenticated and user.role == Role.WALIDATA_ANALYST:
-        return qs
-    return qs.none()
+    return scoped(user, queryset if queryset is not None else Submission)

@@ -61,15 +61,35 @@ def keyring_path() -> Path:
     return Path(settings.SATUDATA_KEYRING_PATH)
 
 
+def write_private_file(target: Path, text: str) -> None:
+    """Write a key file readable by its owner only (0600, folder 0700), replacing it atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = target.with_suffix(target.suffix + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(temporary, target)
+
+
+def create_private_file(target: Path, text: str) -> bool:
+    """Create a key file readable by its owner only; return False when the file exists already.
+
+    Creation is exclusive, so two processes starting at once never overwrite each other's key.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    return True
+
+
 def write_keyring(keyring: Keyring, path: Path | None = None) -> None:
     """Write the keyring with owner-only permissions, replacing the file atomically."""
     target = path or keyring_path()
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = target.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(keyring.to_json())
-    os.replace(temporary, target)
+    write_private_file(target, keyring.to_json())
     with _lock:
         _loaded.pop(target, None)
 
@@ -89,11 +109,6 @@ def load_keyring(*, create: bool = True) -> Keyring:
     if not create:
         raise KeyringError(f"no keyring at {path}; run 'satudata init' to create one")
     keyring = new_keyring()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if not create_private_file(path, keyring.to_json()):
         return load_keyring(create=False)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(keyring.to_json())
     return keyring

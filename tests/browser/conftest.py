@@ -5,6 +5,7 @@ The server runs as its own process on the embedded SQLite database, as a user st
 these tests do not share the pytest database.
 """
 
+import base64
 import os
 import re
 import shutil
@@ -39,10 +40,13 @@ def installation():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     home = tempfile.mkdtemp(prefix="satudata-browser-")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(SATUDATA_HOME=home, SATUDATA_LANGUAGE="en")
+    # E-mails go to files under the installation, where the account-request test reads them.
+    env.update(SATUDATA_HOME=home, SATUDATA_LANGUAGE="en",
+               SATUDATA_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+               SATUDATA_EMAIL_DIR=str(Path(home) / "mail"))
     command = [sys.executable, "-m", "satudata"]
     init = subprocess.run([*command, "init", "--demo"], env=env, capture_output=True, text=True, check=True)
-    passwords = dict(re.findall(r"^\s+(\S+)\s+(\S+)\s+", init.stdout, flags=re.MULTILINE))
+    passwords, secrets = parse_demo_credentials(init.stdout)
     port = _free_port()
     server = subprocess.Popen([*command, "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -57,7 +61,8 @@ def installation():
                 server.kill()
                 raise RuntimeError("the server did not start within 30 s") from None
             time.sleep(0.3)
-    yield {"url": url, "passwords": passwords, "home": home}
+    yield {"url": url, "passwords": passwords, "totp_secrets": secrets, "home": home, "env": env,
+           "command": command}
     server.terminate()
     server.wait(timeout=10)
     shutil.rmtree(home, ignore_errors=True)
@@ -81,9 +86,61 @@ def page(browser):
     context.close()
 
 
-def sign_in(page, installation, username: str) -> None:
+def parse_demo_credentials(output: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Passwords and TOTP secrets of the demo accounts from the output of 'satudata init --demo'."""
+    passwords: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    username = ""
+    for line in output.splitlines():
+        account = re.match(r"^  (\S+)\s+(\S+)\s+\S", line)
+        secret = re.match(r"^      TOTP secret (\S+)", line)
+        if account:
+            username = account.group(1)
+            passwords[username] = account.group(2)
+        elif secret and username:
+            secrets[username] = secret.group(1)
+    return passwords, secrets
+
+
+_last_step: dict[str, int] = {}
+
+
+def totp_code(secret: str, username: str) -> str:
+    """The current TOTP code of a base32 secret (RFC 6238, SHA-1, 6 digits, 30 s).
+
+    django-otp accepts each time step once per device and one step of drift, so a second sign-in
+    of the same user within one step uses the next step's code, or waits for it.
+    """
+    from django_otp.oath import totp
+
+    padded = secret + "=" * (-len(secret) % 8)
+    key = base64.b32decode(padded)
+    now_step = int(time.time()) // 30
+    step = max(now_step, _last_step.get(username, -1) + 1)
+    if step > now_step + 1:
+        time.sleep((step - 1) * 30 - time.time() + 0.5)
+        now_step = int(time.time()) // 30
+    _last_step[username] = step
+    return f"{totp(key, step=30, t0=0, digits=6, drift=step - now_step):06d}"
+
+
+def sign_in(page, installation, username: str, password: str | None = None,
+            secret: str | None = None) -> None:
+    """Sign in with the password and, for accounts with an authenticator, the TOTP code."""
     page.goto(installation["url"] + "/accounts/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", installation["passwords"][username])
+    page.fill("#id_password", password or installation["passwords"][username])
     page.click("main button.primary")
+    secret = secret or installation["totp_secrets"].get(username)
+    if secret:
+        page.wait_for_url("**/accounts/verify/**")
+        page.fill("#id_token", totp_code(secret, username))
+        page.click("main button.primary")
     page.wait_for_url(installation["url"] + "/")
+
+
+def run_cli(installation, *args: str) -> str:
+    """Run a 'satudata' command against the installation and return its output."""
+    result = subprocess.run([*installation["command"], *args], env=installation["env"], capture_output=True,
+                            text=True, check=True)
+    return result.stdout

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from satudata.accounts.models import User
+from satudata.accounts.testing import sign_in_verified
 from satudata.submissions.models import Submission
 from satudata.submissions.tests.factories import rows_with, submit, write_csv
 
@@ -16,13 +17,13 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def walidata_client(client):
-    client.force_login(User.objects.get(username="walidata"))
+    sign_in_verified(client, User.objects.get(username="walidata"))
     return client
 
 
 @pytest.fixture
 def bandung_client(client):
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     return client
 
 
@@ -56,7 +57,7 @@ def test_producer_uploads_confirms_and_sees_result(bandung_client, tmp_path):
     submission = _upload(bandung_client, path)
     page = bandung_client.get(reverse("submissions:mapping", args=[submission.pk]))
     assert page.status_code == 200
-    assert "NIK pemilik".encode() in page.content
+    assert b"NIK pemilik" in page.content
     choices = {f"column_{c['index']}": c["variable"] for c in submission.mapping["columns"]}
     response = bandung_client.post(reverse("submissions:mapping", args=[submission.pk]), choices)
     assert response.status_code == 302
@@ -95,7 +96,7 @@ def test_error_report_csv_lists_row_column_value_and_message(bandung_client, tmp
 
 def test_other_producers_submission_is_not_found(client, tmp_path, producer_jabar):
     submission = submit(write_csv(tmp_path / "jabar.csv", rows_with({})), producer_jabar)
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     assert client.get(reverse("submissions:detail", args=[submission.pk])).status_code == 404
     assert client.get(reverse("submissions:errors_csv", args=[submission.pk])).status_code == 404
 
@@ -104,13 +105,13 @@ def test_regency_producer_sees_only_its_regency(client, tmp_path, producer_jabar
     # Jawa Barat submits one business in Kota Bandung and one in Kabupaten Bandung.
     rows = rows_with({}, {"Kode desa/kelurahan usaha": "32.04.05.2001"})
     submit(write_csv(tmp_path / "two.csv", rows), producer_jabar)
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     listing = client.get(reverse("registry:list"))
     assert listing.context["page"].paginator.count == 1
     assert all(b.regency_code == "32.73" for b in listing.context["businesses"])
     counts = client.get(reverse("registry:counts"))
     assert counts.context["grand_total"] == 1
-    client.force_login(User.objects.get(username="produsen-jabar"))
+    sign_in_verified(client, User.objects.get(username="produsen-jabar"))
     assert client.get(reverse("registry:list")).context["page"].paginator.count == 2
 
 
@@ -119,7 +120,7 @@ def test_business_outside_scope_is_not_found(client, tmp_path, producer_jabar):
 
     submit(write_csv(tmp_path / "kab.csv", rows_with({"Kode desa/kelurahan usaha": "32.04.05.2001"})), producer_jabar)
     business = Business.objects.get(regency_code="32.04")
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     assert client.get(reverse("registry:detail", args=[business.umkm_code])).status_code == 404
 
 

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from satudata.accounts.testing import sign_in_verified
 from satudata.accounts.models import User
 from satudata.api import api
 from satudata.reference import services
@@ -15,7 +16,7 @@ BASE = "/api/v1/reference"
 
 @pytest.fixture
 def signed_in(client):
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     return client
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from satudata.accounts.testing import sign_in_verified
 from satudata.accounts.models import User
 from satudata.reference import services
 from satudata.reference.loaders import EntryRow, store_edition
@@ -40,13 +41,13 @@ def sector_crosswalk(db):
 
 @pytest.fixture
 def walidata_client(client):
-    client.force_login(User.objects.get(username="walidata"))
+    sign_in_verified(client, User.objects.get(username="walidata"))
     return client
 
 
 @pytest.fixture
 def producer_client(client):
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     return client
 
 

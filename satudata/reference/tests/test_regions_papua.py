@@ -9,6 +9,7 @@ import json
 
 import pytest
 
+from satudata.accounts.testing import sign_in_verified
 from satudata.producers.services import create_producer
 from satudata.reference import services
 from satudata.reference.counting import count_businesses
@@ -261,7 +262,7 @@ def test_review_page_shows_village_names(client, regions_2020):
 
     from satudata.accounts.models import User
 
-    client.force_login(User.objects.get(username="walidata"))
+    sign_in_verified(client, User.objects.get(username="walidata"))
     response = client.get(
         reverse("reference:crosswalk", args=["region", "2020", "2025"]),
         {"relation": "ambiguous", "q": "91.08.01"},

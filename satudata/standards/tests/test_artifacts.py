@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from satudata.accounts.testing import sign_in_verified
 from satudata.accounts.models import User
 from satudata.standards import services
 from satudata.standards.artifacts import codebook_html, data_package
@@ -130,7 +131,7 @@ def test_public_catalog_needs_no_sign_in(client):
 
 def test_api_lists_and_reads_versions(client):
     assert client.get("/api/v1/standards/").status_code == 401
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     versions = client.get("/api/v1/standards/").json()
     assert [v["label"] for v in versions] == ["umkm-1"]
     detail = client.get("/api/v1/standards/umkm-1").json()
@@ -142,8 +143,8 @@ def test_api_lists_and_reads_versions(client):
 
 def test_api_hides_drafts_from_producers(client):
     draft = services.create_draft(current_version())
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     assert client.get(f"/api/v1/standards/{draft.label}").status_code == 404
-    client.force_login(User.objects.get(username="walidata"))
+    sign_in_verified(client, User.objects.get(username="walidata"))
     assert client.get(f"/api/v1/standards/{draft.label}").status_code == 200
     assert client.get("/api/v1/openapi.json").status_code == 200

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from satudata.accounts.testing import sign_in_verified
 from satudata.accounts.models import User
 from satudata.registry.models import TransactionRecord
 from satudata.standards import services
@@ -46,7 +47,7 @@ def test_new_variable_is_validated_without_code_change(tmp_path, producer_bandun
 
 
 def test_published_variable_reaches_producer(client, tmp_path, producer_bandung):
-    client.force_login(User.objects.get(username="walidata"))
+    sign_in_verified(client, User.objects.get(username="walidata"))
     base = current_version()
     response = client.post(reverse("standards:new_draft", args=[base.label]))
     draft = StandardVersion.objects.get(based_on=base)
@@ -62,7 +63,7 @@ def test_published_variable_reaches_producer(client, tmp_path, producer_bandung)
     assert draft.status == "published"
     assert draft.forum_decision == "BA 3/2026"
 
-    client.force_login(User.objects.get(username="produsen-bandung"))
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
     template = client.get(reverse("standards:template"))
     book = openpyxl.load_workbook(io.BytesIO(template.content))
     data = next(ws for ws in book.worksheets if ws.max_column > 10)

@@ -28,6 +28,11 @@ class Command(SatudataCommand):
         out(_("Data standard: {standard}.").format(standard=report.standard))
         if report.credentials:
             out("")
-            out(_("Demo accounts (the passwords are shown only this once):"))
-            for username, role, password in report.credentials:
-                out(f"  {username:<20} {password:<18} {role}")
+            out(_("Demo accounts (the passwords and authenticator secrets are shown only this once):"))
+            for credential in report.credentials:
+                out(f"  {credential.username:<20} {credential.password:<18} {credential.role}")
+                if credential.totp_secret:
+                    out("      " + _("TOTP secret {secret}  {uri}").format(secret=credential.totp_secret,
+                                                                           uri=credential.totp_uri))
+            out(_("Accounts with a TOTP secret confirm each sign-in with a 6-digit code: add the secret "
+                  "(or the otpauth link) to an authenticator app."))

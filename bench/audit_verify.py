@@ -1,0 +1,115 @@
+"""Time 'satudata audit verify' on an audit log of 1,000,000 entries.
+
+Builds a fresh installation in a temporary SATUDATA_HOME (SQLite, or the database named by
+DATABASE_URL, whose audit tables must be empty), bulk-inserts correctly chained entries with a
+checkpoint every 1,000 entries, and runs the verification the command runs. Prints the time and
+the entries per second.
+
+    .venv/bin/python bench/audit_verify.py [--entries 1000000]
+"""
+
+import argparse
+import base64
+import os
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+BATCH = 10_000
+CHECKPOINT_EVERY = 1_000
+ACTIONS = ("auth.sign_in", "registry.viewed", "submission.created", "registry.exported")
+
+
+def build(entries: int) -> None:
+    from django.utils import timezone
+
+    from satudata.audit.models import AuditEntry, ChainHead, Checkpoint
+    from satudata.audit.services import GENESIS_HASH, entry_digest, hashed_fields
+    from satudata.audit.signing import checkpoint_message, load_signing_key
+
+    if AuditEntry.objects.exists():
+        raise SystemExit("the audit log of this database is not empty; use a fresh database")
+    key = load_signing_key()
+    start = timezone.now() - timedelta(days=365)
+    previous = GENESIS_HASH
+    head = ChainHead.objects.create(last_hash=GENESIS_HASH)
+    batch: list[AuditEntry] = []
+    checkpoints: list[Checkpoint] = []
+    for number in range(1, entries + 1):
+        entry = AuditEntry(
+            id=number, created_at=start + timedelta(seconds=number * 7, microseconds=number % 997),
+            actor_id=None, actor_label=f"user-{number % 500}", action=ACTIONS[number % len(ACTIONS)],
+            object_type="business", object_id=f"U{number:012d}", records=[f"U{number:012d}"],
+            reason="" if number % 3 else "data request 2025/17",
+            source_ip=f"127.0.{number % 250}.{number % 200}",
+            data={"by_name": number % 2 == 0, "rows": number % 1000}, previous_hash=previous,
+        )
+        entry.entry_hash = entry_digest(previous, hashed_fields(entry))
+        previous = entry.entry_hash
+        batch.append(entry)
+        if number % CHECKPOINT_EVERY == 0:
+            signed_at = timezone.now()
+            signature = key.sign(checkpoint_message(number, previous, signed_at.isoformat()))
+            checkpoints.append(Checkpoint(entry_id=number, entry_hash=previous, created_at=signed_at,
+                                          key_id=key.key_id, signature=base64.b64encode(signature).decode()))
+        if len(batch) == BATCH:
+            AuditEntry.objects.bulk_create(batch)
+            Checkpoint.objects.bulk_create(checkpoints)
+            batch, checkpoints = [], []
+    AuditEntry.objects.bulk_create(batch)
+    Checkpoint.objects.bulk_create(checkpoints)
+    ChainHead.objects.filter(pk=head.pk).update(last_hash=previous, last_id=entries,
+                                                last_checkpoint_id=entries - entries % CHECKPOINT_EVERY)
+    _reset_sequences()
+
+
+def _reset_sequences() -> None:
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    from satudata.audit.models import AuditEntry
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [AuditEntry]):
+            cursor.execute(statement)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1_000_000, help="Entries to insert (default 1000000).")
+    options = parser.parse_args()
+
+    home = tempfile.mkdtemp(prefix="satudata-bench-audit-")
+    os.environ["SATUDATA_HOME"] = home
+    os.environ["SATUDATA_AUDIT_CHECKPOINT_EVERY"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satudata.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from satudata.audit.verification import verify_chain
+
+    call_command("migrate", interactive=False, verbosity=0)
+    started = time.perf_counter()
+    build(options.entries)
+    built = time.perf_counter() - started
+    print(f"database: {connection.vendor}; home: {home}")
+    print(f"inserted {options.entries:,} chained entries in {built:.1f} s")
+
+    report = verify_chain()
+    print(f"audit verify: {report.entries:,} entries, {report.checkpoints_verified:,} of "
+          f"{report.checkpoints:,} checkpoints valid, ok={report.ok}")
+    print(f"audit verify took {report.seconds:.1f} s ({report.entries / report.seconds:,.0f} entries/s)")
+    if not report.ok:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
