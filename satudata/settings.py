@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "satudata.validation",
     "satudata.submissions",
     "satudata.registry",
+    "satudata.linkage",
     "satudata.publishedstats",
     "satudata.portal",
 ]

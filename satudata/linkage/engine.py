@@ -219,13 +219,15 @@ def link_records(
     fixed_links: pl.DataFrame | None = None,
     separated: pl.DataFrame | None = None,
     stats: LinkStats | None = None,
+    rules_only: bool = False,
 ) -> pl.DataFrame:
     """Decide for every incoming record: link to a registered business, new business, or review.
 
     ``incoming`` and ``registry`` are comparison records; the registry's ``unique_id`` is the
     business id. ``fixed_links`` (``unique_id``, ``business_id``) are decisions a reviewer made
     earlier and are applied as they are; ``separated`` pairs were judged different businesses and
-    are never linked. Returns one row per incoming record with the columns of ``RESULT_SCHEMA``.
+    are never linked. With ``rules_only`` no pair is scored and every record the rules leave is new.
+    Returns one row per incoming record with the columns of ``RESULT_SCHEMA``.
     """
     stats = stats if stats is not None else LinkStats()
     stats.incoming, stats.registry = incoming.height, registry.height
@@ -271,7 +273,7 @@ def link_records(
                 "second_probability": pl.Float64,
             }
         )
-        if remaining.height and registry.height:
+        if remaining.height and registry.height and not rules_only:
             table = score_pairs(remaining, registry, model, con=con, stats=stats)
             started = time.monotonic()
             scored = _best_candidates(con, table, separated)
