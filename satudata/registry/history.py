@@ -1,0 +1,67 @@
+"""The registry as it was known on a date: master data reconstructed from the bitemporal versions.
+
+``recorded_at`` and ``superseded_at`` say when the registry learned a state and when a later one
+replaced it, so the version known at instant T is the one recorded at or before T and not yet
+superseded at T. Personal data in the versions stays sealed; callers mask or decrypt it.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+from django.utils import timezone
+
+from satudata.registry.models import Business, BusinessVersion
+
+
+@dataclass
+class KnownState:
+    umkm_code: str
+    version: int
+    values: dict
+    index: dict
+    sealed: dict
+    valid_from: dt.date
+    recorded_at: dt.datetime
+    superseded_at: dt.datetime | None
+
+
+def _instant(when: dt.date | dt.datetime) -> dt.datetime:
+    """The end of a date in the installation's time zone, or the datetime itself."""
+    if isinstance(when, dt.datetime):
+        return when if timezone.is_aware(when) else timezone.make_aware(when)
+    end = dt.datetime.combine(when, dt.time.max)
+    return timezone.make_aware(end)
+
+
+def _known_at(instant: dt.datetime) -> Q:
+    return Q(recorded_at__lte=instant) & (Q(superseded_at__isnull=True) | Q(superseded_at__gt=instant))
+
+
+def _state(version: BusinessVersion, umkm_code: str) -> KnownState:
+    data = version.data or {}
+    return KnownState(
+        umkm_code=umkm_code, version=version.number, values=data.get("values", {}), index=data.get("index", {}),
+        sealed=data.get("sealed", {}), valid_from=version.valid_from, recorded_at=version.recorded_at,
+        superseded_at=version.superseded_at,
+    )
+
+
+def business_as_of(business: Business, when: dt.date | dt.datetime) -> KnownState | None:
+    """The master data of one business as the registry knew it at the end of ``when``; None before it existed."""
+    version = business.versions.filter(_known_at(_instant(when))).order_by("-number").first()
+    return _state(version, business.umkm_code) if version is not None else None
+
+
+def regency_as_of(regency_code: str, when: dt.date | dt.datetime) -> list[KnownState]:
+    """Every business known at the end of ``when`` whose version then placed it in the regency.
+
+    The region comes from the version itself, so a business that moved since is counted where it
+    was then.
+    """
+    versions = (
+        BusinessVersion.objects.filter(_known_at(_instant(when)))
+        .filter(data__values__business_village_code__startswith=regency_code + ".")
+        .select_related("business").order_by("business__umkm_code")
+    )
+    return [_state(v, v.business.umkm_code) for v in versions]
