@@ -146,9 +146,7 @@ def _registry_frame(queryset) -> pl.DataFrame:
     keys = []
     for chunk in _chunks(owner_ids):
         keys += list(OwnerKey.objects.filter(owner_id__in=chunk).values_list("owner_id", *NEAR_COLUMNS))
-    near = pl.DataFrame(keys, schema=["owner_id", *NEAR_COLUMNS], orient="row").with_columns(
-        pl.all().cast(pl.Int64)
-    )
+    near = pl.DataFrame(keys, schema={c: pl.Int64 for c in ("owner_id", *NEAR_COLUMNS)}, orient="row")
     frame = frame.with_columns(pl.col("owner_id").cast(pl.Int64)).join(near, on="owner_id", how="left")
     return comparison_records(frame, id_column="business_id")
 
@@ -156,9 +154,11 @@ def _registry_frame(queryset) -> pl.DataFrame:
 def registry_candidates(incoming: pl.DataFrame) -> pl.DataFrame:
     """Comparison records of the registered businesses any blocking rule could pair with ``incoming``.
 
-    That is every active business in the incoming records' districts, and those whose owner shares
-    a NIK, a near hash or a phone number with one of them, wherever they are.
+    That is every active business in the incoming records' districts or with one of their NIBs,
+    and those whose owner shares a NIK, a near hash or a phone number with one of them, wherever
+    they are.
     """
+    nibs = incoming.get_column("nib").drop_nulls().unique().to_list()
     districts = incoming.get_column("district_code").drop_nulls().unique().to_list()
     niks = incoming.get_column("nik_index").drop_nulls().unique().to_list()
     phones = incoming.get_column("phone_index").drop_nulls().unique().to_list()
@@ -174,6 +174,10 @@ def registry_candidates(incoming: pl.DataFrame) -> pl.DataFrame:
             query |= Q(**{f"{column}__in": chunk})
         owner_ids.update(OwnerKey.objects.filter(query).values_list("owner_id", flat=True))
     business_ids: set[int] = set()
+    for chunk in _chunks(nibs):
+        business_ids.update(
+            Business.objects.filter(nib__in=chunk, status=Business.Status.ACTIVE).values_list("id", flat=True)
+        )
     for chunk in _chunks(districts):
         business_ids.update(
             Business.objects.filter(district_code__in=chunk, status=Business.Status.ACTIVE).values_list(
@@ -229,8 +233,8 @@ def _reviewed_pairs(incoming: pl.DataFrame, keys: pl.Series) -> tuple[pl.DataFra
             status__in=[ReviewItem.Status.LINKED, ReviewItem.Status.SEPARATED],
         ).values_list("record_key", "candidate_id", "status")
     )
-    table = pl.DataFrame(decided, schema=["record_key", "business_id", "status"], orient="row").with_columns(
-        pl.col("business_id").cast(pl.Int64)
+    table = pl.DataFrame(
+        decided, schema={"record_key": pl.String, "business_id": pl.Int64, "status": pl.String}, orient="row"
     )
     joined = frame.join(table, on="record_key")
     links = (

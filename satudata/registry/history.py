@@ -35,14 +35,23 @@ def _instant(when: dt.date | dt.datetime) -> dt.datetime:
 
 
 def _known_at(instant: dt.datetime) -> Q:
-    return Q(recorded_at__lte=instant) & (Q(superseded_at__isnull=True) | Q(superseded_at__gt=instant))
+    # NOTE: on SQLite, rows written by the bulk compiler store datetimes with a "+00:00" suffix and
+    # the ORM compares them as text, so "recorded at or before T" is written as "before T + 1 µs",
+    # which gives the same answer for both spellings.
+    just_after = instant + dt.timedelta(microseconds=1)
+    return Q(recorded_at__lt=just_after) & (Q(superseded_at__isnull=True) | Q(superseded_at__gt=instant))
 
 
 def _state(version: BusinessVersion, umkm_code: str) -> KnownState:
     data = version.data or {}
     return KnownState(
-        umkm_code=umkm_code, version=version.number, values=data.get("values", {}), index=data.get("index", {}),
-        sealed=data.get("sealed", {}), valid_from=version.valid_from, recorded_at=version.recorded_at,
+        umkm_code=umkm_code,
+        version=version.number,
+        values=data.get("values", {}),
+        index=data.get("index", {}),
+        sealed=data.get("sealed", {}),
+        valid_from=version.valid_from,
+        recorded_at=version.recorded_at,
         superseded_at=version.superseded_at,
     )
 
@@ -62,6 +71,7 @@ def regency_as_of(regency_code: str, when: dt.date | dt.datetime) -> list[KnownS
     versions = (
         BusinessVersion.objects.filter(_known_at(_instant(when)))
         .filter(data__values__business_village_code__startswith=regency_code + ".")
-        .select_related("business").order_by("business__umkm_code")
+        .select_related("business")
+        .order_by("business__umkm_code")
     )
     return [_state(v, v.business.umkm_code) for v in versions]
