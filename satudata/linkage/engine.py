@@ -301,18 +301,3 @@ def link_records(
     finally:
         if own_connection:
             con.close()
-
-
-def link_exact(incoming: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
-    """The baseline: the deterministic rules alone (same NIB, or same NIK and business name), no model."""
-    deterministic = _deterministic(incoming, registry)
-    return (
-        incoming.select("unique_id")
-        .join(deterministic, on="unique_id", how="left")
-        .with_columns(
-            pl.when(pl.col("business_id").is_not_null())
-            .then(pl.lit(LINK))
-            .otherwise(pl.lit(NEW))
-            .alias("decision"),
-        )
-    )

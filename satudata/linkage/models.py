@@ -48,7 +48,7 @@ class OwnerKey(models.Model):
 
 
 class LinkDecision(models.Model):
-    """How one incoming row was linked: the rule or model that decided, with its probability."""
+    """The outcome for one incoming row, with the rule or model that decided it and its probability."""
 
     class Outcome(models.TextChoices):
         LINK = "link", _("Linked to a registered business")

@@ -1,6 +1,6 @@
 """The registry as it was known on a date: master data reconstructed from the bitemporal versions.
 
-``recorded_at`` and ``superseded_at`` say when the registry learned a state and when a later one
+``recorded_at`` and ``superseded_at`` record when the registry learned a state and when a later one
 replaced it, so the version known at instant T is the one recorded at or before T and not yet
 superseded at T. Personal data in the versions stays sealed; callers mask or decrypt it.
 """
@@ -27,7 +27,7 @@ class KnownState:
 
 
 def _instant(when: dt.date | dt.datetime) -> dt.datetime:
-    """The end of a date in the installation's time zone, or the datetime itself."""
+    """Return the end of a date in the installation's time zone, or the datetime itself."""
     if isinstance(when, dt.datetime):
         return when if timezone.is_aware(when) else timezone.make_aware(when)
     end = dt.datetime.combine(when, dt.time.max)
@@ -37,7 +37,7 @@ def _instant(when: dt.date | dt.datetime) -> dt.datetime:
 def _known_at(instant: dt.datetime) -> Q:
     # NOTE: on SQLite, rows written by the bulk compiler store datetimes with a "+00:00" suffix and
     # the ORM compares them as text, so "recorded at or before T" is written as "before T + 1 µs",
-    # which gives the same answer for both spellings.
+    # which gives the same result for both spellings.
     just_after = instant + dt.timedelta(microseconds=1)
     return Q(recorded_at__lt=just_after) & (Q(superseded_at__isnull=True) | Q(superseded_at__gt=instant))
 
@@ -57,7 +57,7 @@ def _state(version: BusinessVersion, umkm_code: str) -> KnownState:
 
 
 def business_as_of(business: Business, when: dt.date | dt.datetime) -> KnownState | None:
-    """The master data of one business as the registry knew it at the end of ``when``; None before it existed."""
+    """Return one business's master data as known at the end of ``when``, or None before it existed."""
     version = business.versions.filter(_known_at(_instant(when))).order_by("-number").first()
     return _state(version, business.umkm_code) if version is not None else None
 
