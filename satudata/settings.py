@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "satudata.validation",
     "satudata.submissions",
     "satudata.registry",
+    "satudata.linkage",
     "satudata.publishedstats",
     "satudata.portal",
 ]

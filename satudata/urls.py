@@ -14,6 +14,7 @@ urlpatterns = [
     path("audit/", include("satudata.audit.urls")),
     path("submissions/", include("satudata.submissions.urls")),
     path("registry/", include("satudata.registry.urls")),
+    path("linkage/", include("satudata.linkage.urls")),
     path("standards/", include("satudata.standards.urls")),
     path("statistics/", include("satudata.publishedstats.urls")),
     path("catalog/", include("satudata.standards.catalog_urls")),

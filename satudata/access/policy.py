@@ -81,6 +81,9 @@ URL_POLICIES: dict[str, Policy] = {
     "standards:variable_remove": Policy.WALIDATA_ADMIN,
     "standards:indicator_add": Policy.WALIDATA_ADMIN,
     "standards:indicator_edit": Policy.WALIDATA_ADMIN,
+    # The review queue shows pairs of registry records; personal fields are masked without by-name access.
+    "linkage:review_list": Policy.WALIDATA,
+    "linkage:review_detail": Policy.WALIDATA,
     # The public catalog shows metadata only, never registry data.
     "catalog:index": Policy.PUBLIC,
     "catalog:variable": Policy.PUBLIC,

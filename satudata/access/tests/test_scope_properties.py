@@ -328,6 +328,7 @@ FILLED = [
     "reference:lists", "reference:compare", "reference:crosswalk", "reference:review", "reference:edition",
 ]
 EXERCISES.update(dict.fromkeys(FILLED, ex_filled))
+EXERCISES.update({"linkage:review_list": ex_plain, "linkage:review_detail": ex_pk})
 
 
 def test_every_url_is_exercised():
