@@ -49,8 +49,8 @@ def test_upload_confirm_mapping_and_read_rejected_row(page, installation, tmp_pa
 
 def test_english_interface(page, installation):
     sign_in(page, installation, "walidata")
-    page.select_option("#language", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("#language", "en")
     assert page.locator("nav.mainnav").inner_text().startswith("Submissions")
     page.click("a[href$='/registry/counts/']")
     assert page.locator("h1").inner_text() == "Counts by region and scale"
