@@ -51,16 +51,18 @@ class RegionLookup:
     # Sorted child codes of every region; "" holds the provinces.
     children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     _names: RegionNameIndex | None = field(default=None, repr=False)
-    _village_forms: tuple[pl.Series, pl.Series] | None = field(default=None, repr=False)
+    _nik_district_digits: pl.Series | None = field(default=None, repr=False)
 
     @property
-    def village_forms(self) -> tuple[pl.Series, pl.Series]:
-        """Village codes as written (dotted "32.73.01.1001" or plain "3273011001") and their dotted form."""
-        if self._village_forms is None:
-            dotted = self.villages
-            plain = dotted.str.replace_all(".", "", literal=True)
-            self._village_forms = (pl.concat([dotted, plain]), pl.concat([dotted, dotted]))
-        return self._village_forms
+    def nik_district_digits(self) -> pl.Series:
+        """Return the first six NIK digits the full NIK rule accepts: known districts of known provinces."""
+        if self._nik_district_digits is None:
+            districts = self.nik_districts.filter(
+                self.nik_districts.str.contains(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")
+                & self.nik_districts.str.slice(0, 2).is_in(self.nik_provinces.implode())
+            )
+            self._nik_district_digits = districts.str.replace_all(".", "", literal=True)
+        return self._nik_district_digits
 
     @property
     def names(self) -> RegionNameIndex:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from satudata.validation.rules import MAX_EXACT_FLOAT, RuleContext, nik_parts
+from satudata.validation.rules import MAX_EXACT_FLOAT, RuleContext
 from satudata.validation.specs import VariableSpec
 
 FastPath = Callable[[pl.Expr, pl.Expr, VariableSpec, RuleContext], tuple[pl.Expr, pl.Expr]]
@@ -39,16 +39,19 @@ def nib_fast(raw, numeric, spec, ctx):
 
 
 def nik_fast(raw, numeric, spec, ctx):
-    parts = nik_parts(raw)
     ok = raw.str.contains(r"^[0-9]{16}$") & ~numeric
     if ctx.regions is not None:
-        ok = ok & parts["district"].is_in(ctx.regions.nik_districts.implode())
-    day, month, yy = parts["birth_day"], parts["month"], parts["yy"]
+        # One lookup of the first six digits stands for the full rule's province and district checks.
+        ok = ok & raw.str.slice(0, 6).is_in(ctx.regions.nik_district_digits.implode())
+    day = raw.str.slice(6, 2).cast(pl.Int32, strict=False)
+    day = pl.when(day > 40).then(day - 40).otherwise(day)
+    month = raw.str.slice(8, 2).cast(pl.Int32, strict=False)
+    yy = raw.str.slice(10, 2).cast(pl.Int32, strict=False)
     days = (
         pl.when(month == 2).then(pl.when(yy % 4 == 0).then(29).otherwise(28))
         .when(month.is_in([4, 6, 9, 11])).then(30).otherwise(31)
     )
-    ok = ok & month.is_between(1, 12) & (day >= 1) & (day <= days) & (parts["serial"] != "0000")
+    ok = ok & month.is_between(1, 12) & (day >= 1) & (day <= days) & (raw.str.slice(12, 4) != "0000")
     return raw, ok.fill_null(False)
 
 
@@ -142,9 +145,13 @@ def code_fast(raw, numeric, spec, ctx):
 def region_fast(raw, numeric, spec, ctx):
     if ctx.regions is None:
         return raw, pl.lit(False)
-    written, dotted = ctx.regions.village_forms
-    value = raw.replace_strict(written, dotted, default=None, return_dtype=pl.String)
-    return value, value.is_not_null()
+    # A plain code of ten characters is dotted here; it can only match a village when all ten are digits.
+    plain = raw.str.len_bytes() == 10
+    dotted = pl.when(plain).then(
+        pl.concat_str([raw.str.slice(0, 2), raw.str.slice(2, 2), raw.str.slice(4, 2), raw.str.slice(6, 4)],
+                      separator=".")
+    ).otherwise(raw)
+    return dotted, dotted.is_in(ctx.regions.villages.implode())
 
 
 def boolean_fast(raw, numeric, spec, ctx):
