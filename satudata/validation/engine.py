@@ -210,7 +210,9 @@ class Validator:
                 ok.alias(f"__ok__{v.code}"),
                 present.alias(f"__present__{v.code}"),
             ]
-        parsed = frame.select(fast_exprs)
+        # The lazy engine computes an expression that several outputs share (``ok`` above, the
+        # NIK parts) once per batch; the eager ``select`` evaluates it for every use.
+        parsed = frame.lazy().select(fast_exprs).collect()
         outputs: list[pl.Series] = []
         for v in self.variables:
             outputs.extend(self._full_rule(frame, parsed, v))
