@@ -393,8 +393,13 @@ class FileChecks:
             present = frame.select(ROW, *columns, *[k for k in key[:1] if k not in columns]).filter(
                 pl.col(columns[0]).is_not_null()
             )
-            firsts = present.group_by(columns).agg(pl.col(ROW).min().alias("__first"))
-            duplicates = present.join(firsts, on=columns).filter(pl.col(ROW) != pl.col("__first"))
+            # Batches are added in file order, so a key's first occurrence is the row it repeats.
+            first = pl.struct(columns) if len(columns) > 1 else pl.col(columns[0])
+            present = present.with_columns(first.is_first_distinct().alias("__is_first"))
+            duplicates = present.filter(~pl.col("__is_first"))
+            if duplicates.height:
+                firsts = present.filter(pl.col("__is_first")).select(*columns, pl.col(ROW).alias("__first"))
+                duplicates = duplicates.join(firsts, on=columns, how="left", maintain_order="left")
             if duplicates.height:
                 label = " + ".join(key)
                 parts.append(pl.DataFrame({
