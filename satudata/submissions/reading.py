@@ -120,7 +120,9 @@ def detect_encoding(path: Path, display_name: str) -> str:
             nul = chunk.find(b"\x00")
             if nul >= 0:
                 raise rejected("file.nul_byte", file=display_name, offset=offset + nul)
-            if utf8:
+            # ASCII is valid UTF-8, and the check is far cheaper than decoding, but only when
+            # no multibyte character is left open from the previous chunk.
+            if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
