@@ -31,7 +31,9 @@ def text_fast(raw, numeric, spec, ctx):
     value = raw.str.strip_chars()
     max_length = int(spec.domain.get("max_length", 500))
     # Bytes are at least as many as characters, so this never accepts a value that is too long.
-    return value, (value.str.len_bytes() <= max_length) & (value.str.len_bytes() > 0)
+    # The full rule turns every run of whitespace into one space, so only such values pass here.
+    single_spaces = ~value.str.contains(r"\s\s|[^\S ]")
+    return value, (value.str.len_bytes() <= max_length) & (value.str.len_bytes() > 0) & single_spaces
 
 
 def nib_fast(raw, numeric, spec, ctx):
@@ -97,19 +99,22 @@ def integer_fast(raw, numeric, spec, ctx):
 def coordinate_fast(raw, numeric, spec, ctx):
     value = raw.cast(pl.Float64, strict=False)
     low, high = spec.domain.get("minimum", -90), spec.domain.get("maximum", 180)
-    return value, value.is_between(low, high).fill_null(False)
+    # The cast alone also reads "1e1", "+5" and ".5", which the full rule rejects.
+    written = raw.str.contains(r"^-?[0-9]{1,3}(\.[0-9]+)?$")
+    return value, written & value.is_between(low, high).fill_null(False)
 
 
 def year_fast(raw, numeric, spec, ctx):
     value = raw.cast(pl.Int32, strict=False)
     low = int(spec.domain.get("minimum", 1900))
     high = int(spec.domain.get("maximum", ctx.today.year))
-    return value, (raw.str.len_bytes() == 4) & value.is_between(low, high).fill_null(False)
+    return value, raw.str.contains(r"^[0-9]{4}$") & value.is_between(low, high).fill_null(False)
 
 
 def month_fast(raw, numeric, spec, ctx):
     value = raw.cast(pl.Int32, strict=False)
-    return value, (raw.str.len_bytes() <= 2) & value.is_between(1, 12).fill_null(False)
+    # The cast alone also reads "+1", which the full rule rejects.
+    return value, raw.str.contains(r"^[0-9]{1,2}$") & value.is_between(1, 12).fill_null(False)
 
 
 def date_fast(raw, numeric, spec, ctx):

@@ -11,7 +11,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from satudata.reference.lookups import RegionLookup
+from satudata.reference.lookups import CodeListLookup, RegionLookup
 from satudata.submissions.reading import cell_text
 from satudata.validation.engine import VALUE_TYPES
 from satudata.validation.fast import FAST_PATHS
@@ -28,7 +28,12 @@ REGIONS = RegionLookup(
     nik_districts=pl.Series(["11.01.01", "32.04.05", "32.73.01", "61.01.05"], dtype=pl.String),
     nik_provinces=pl.Series(["32", "61"], dtype=pl.String),
 )
-CONTEXT = RuleContext(today=TODAY, regions=REGIONS, code_lists={})
+SEX = CodeListLookup(
+    kind="sex", edition="test", is_complete=True, codes_by_level={},
+    aliases={"l": "L", "p": "P", "laki-laki": "L", "perempuan": "P", "laki laki": "L"},
+    labels={"L": "Laki-laki", "P": "Perempuan"},
+)
+CONTEXT = RuleContext(today=TODAY, regions=REGIONS, code_lists={"sex": SEX})
 SPECS = {
     "money": VariableSpec("capital", "money", domain={"minimum": 0}),
     "money_unbounded": VariableSpec("amount", "money"),
@@ -38,6 +43,15 @@ SPECS = {
     "nik": VariableSpec("owner_nik", "nik"),
     "phone": VariableSpec("owner_phone", "phone"),
     "region": VariableSpec("village_code", "region"),
+    "text": VariableSpec("business_name", "text", domain={"max_length": 12}),
+    "nib": VariableSpec("nib", "nib"),
+    "email": VariableSpec("owner_email", "email", domain={"max_length": 20}),
+    "rt_rw": VariableSpec("business_rt", "rt_rw"),
+    "latitude": VariableSpec("latitude", "latitude", domain={"minimum": -11.5, "maximum": 6.5}),
+    "year": VariableSpec("year_started", "year", domain={"minimum": 0}),
+    "month": VariableSpec("month_started", "month"),
+    "boolean": VariableSpec("owner_disability", "boolean"),
+    "code": VariableSpec("owner_sex", "code", code_list="sex"),
 }
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -179,11 +193,29 @@ def test_region_fast_path_agrees(cells):
     assert_fast_agrees(cells, SPECS["region"])
 
 
+other_text = st.one_of(
+    st.sampled_from(["Warung Siti", "WARUNG  SITI", "Ya", "tidak", "TIDAK", "y", "Laki-Laki", "PEREMPUAN",
+                     "laki  laki", "siti@example.com", "Siti@Example.com", "RT 03", "003", "3", "1999", "1999.0",
+                     "-7.5", "1e1", ".5", "6.", "+1", "12", "1234567890123", "1234.5678.90123"]),
+    st.text(alphabet="aAzZ09 .-+@\t\u00a0", max_size=14),
+    st.text(max_size=8),
+)
+
+
+@SETTINGS
+@given(st.lists(_noisy(other_text), min_size=1, max_size=40), st.booleans())
+def test_other_fast_paths_agree(cells, numeric):
+    for kind in ("text", "nib", "email", "rt_rw", "latitude", "year", "month", "boolean", "code"):
+        assert_fast_agrees(cells, SPECS[kind], [numeric] * len(cells))
+
+
 def test_fast_paths_accept_clean_cells():
     """The property tests above pass trivially if no cell is accepted; these must be."""
     cases = {
         "money": ["15000000", "15000000.50"], "integer": ["3"], "date": ["1990-03-12", "12/03/1990"],
         "nik": ["3273015203900001"], "phone": ["081234567890"], "region": ["32.73.01.1001", "3273011001"],
+        "text": ["Warung Siti"], "latitude": ["-6.914744"], "year": ["2019"], "month": ["5"],
+        "boolean": ["Tidak"], "code": ["PEREMPUAN"],
     }
     for kind, cells in cases.items():
         result = fast_and_full(cells, [False] * len(cells), SPECS[kind])
