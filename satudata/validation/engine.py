@@ -144,8 +144,9 @@ class Validator:
         """
         generic = [f"{NAME_PREFIX}{level}" for level in range(1, 5)]
         wanted = (
-            frame.filter(pl.col("__wanted"))
-            .select("__tkey", *[pl.col(c).alias(g) for c, g in zip(mapped, generic, strict=True)])
+            frame.select("__wanted", "__tkey", *[pl.col(c).alias(g) for c, g in zip(mapped, generic, strict=True)])
+            .filter(pl.col("__wanted"))
+            .drop("__wanted")
             .unique("__tkey")
         )
         if self._name_cache is not None:
