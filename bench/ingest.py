@@ -62,19 +62,25 @@ def child_validate(home: Path, csv_path: Path) -> dict:
 
     producer = Producer.objects.get(code=PRODUCER)
     started = time.perf_counter()
+    cpu_started = time.process_time()
     with open(csv_path, "rb") as source:
         submission = services.receive_file(producer=producer, source=source, original_name=csv_path.name,
                                            channel=Submission.Channel.CLI, reference_year=REFERENCE_YEAR)
     received = time.perf_counter()
     inspection = services.inspect(submission)
     inspected = time.perf_counter()
+    cpu_inspected = time.process_time()
     services.validate(submission, inspection.mapping)
     validated = time.perf_counter()
+    cpu_validated = time.process_time()
     return {
         "submission": submission.pk,
         "receive_seconds": received - started,
         "inspect_seconds": inspected - received,
         "validate_seconds": validated - inspected,
+        # CPU seconds of all threads of the process, which vary less than wall time on a busy machine.
+        "ingest_cpu_seconds": cpu_validated - cpu_started,
+        "validate_cpu_seconds": cpu_validated - cpu_inspected,
         "rows_read": submission.rows_read,
         "rows_accepted": submission.rows_accepted,
         "error_count": submission.summary.get("error_count", 0),
@@ -152,13 +158,14 @@ def ensure_csv(rows: int, seed: int) -> tuple[Path, float | None]:
 def time_bare_parse(path: Path) -> list[float]:
     import polars as pl
 
-    seconds = []
+    seconds, cpu_seconds = [], []
     for _ in range(PARSE_REPEATS):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         frame = pl.read_csv(path, infer_schema=False)
         seconds.append(time.perf_counter() - started)
+        cpu_seconds.append(time.process_time() - cpu_started)
         del frame
-    return seconds
+    return seconds, cpu_seconds
 
 
 def prepare_home(home: Path) -> None:
@@ -244,6 +251,8 @@ def print_report(result: dict) -> None:
     print()
     print(f"Machine: {m['cpu_count']} CPUs ({m['cpu_model']}), {m['memory_gib']} GiB, {m['platform']}")
     print(f"Python {m['python']}, Polars {m['polars']} with {m['polars_threads']} threads")
+    load = result["load_average"]
+    print(f"Load average (1 min) before and after the run: {load['before']:.1f}, {load['after']:.1f}")
     file = result["file"]
     print(f"File: {file['path']} ({file['rows']:,} rows, {file['bytes'] / 1e6:,.0f} MB)")
     print()
@@ -258,6 +267,8 @@ def print_report(result: dict) -> None:
         ("", "  inspect (encoding, header, mapping)", f"{f['inspect_seconds']:.2f} s", "", ""),
         ("", "  validate", f"{f['validate_seconds']:.2f} s",
          f"{f['validate_rows_per_second']:,.0f} rows/s", f"{f['validate_to_parse_ratio']:.2f}x parse"),
+        ("", "  CPU time of (b), of validate", f"{f['parse_cpu_seconds']:.2f} s",
+         f"{f['validate_cpu_seconds']:.2f} s", f"{f['validate_to_parse_cpu_ratio']:.2f}x parse CPU"),
         ("d", "peak RSS of the process doing (c)", f"{f['ingest_peak_rss_bytes'] / 1024**3:.2f} GiB", "",
          f"target < {TARGET_PEAK_BYTES / 1024**3:.1f} GiB: "
          f"{verdict(f['ingest_peak_rss_bytes'] < TARGET_PEAK_BYTES)}"),
@@ -326,7 +337,8 @@ def main() -> None:
     print(f"   {csv_path} ({origin})")
 
     print("b. bare parse …", flush=True)
-    parse_runs = time_bare_parse(csv_path)
+    load_before = os.getloadavg()[0]
+    parse_runs, parse_cpu_runs = time_bare_parse(csv_path)
     parse_seconds = min(parse_runs)
 
     print("   preparing an empty installation …", flush=True)
@@ -355,6 +367,7 @@ def main() -> None:
         "parse_seconds_runs": parse_runs,
         "parse_seconds_median": statistics.median(parse_runs),
         "parse_rows_per_second": rows / parse_seconds,
+        "parse_cpu_seconds": min(parse_cpu_runs),
         "receive_seconds": validation["receive_seconds"],
         "inspect_seconds": validation["inspect_seconds"],
         "validate_seconds": validation["validate_seconds"],
@@ -363,6 +376,9 @@ def main() -> None:
         "ingest_seconds": ingest_seconds,
         "ingest_rows_per_second": ingest_rate,
         "ingest_to_parse_ratio": ingest_seconds / parse_seconds,
+        "ingest_cpu_seconds": validation["ingest_cpu_seconds"],
+        "validate_cpu_seconds": validation["validate_cpu_seconds"],
+        "validate_to_parse_cpu_ratio": validation["validate_cpu_seconds"] / min(parse_cpu_runs),
         "ingest_peak_rss_bytes": ingest_rss,
         "frictionless_rows": friction["rows"],
         "frictionless_seconds": friction["seconds"],
@@ -376,6 +392,8 @@ def main() -> None:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "script": "bench/ingest.py",
         "machine": machine(),
+        # One-minute load averages before (b) and after (f): other work on the machine slows every figure.
+        "load_average": {"before": load_before, "after": os.getloadavg()[0]},
         "file": {"path": str(csv_path.relative_to(ROOT)), "rows": args.rows, "seed": args.seed,
                  "bytes": csv_path.stat().st_size},
         "figures": figures,

@@ -194,9 +194,11 @@ def test_region_fast_path_agrees(cells):
 
 
 other_text = st.one_of(
-    st.sampled_from(["Warung Siti", "WARUNG  SITI", "Ya", "tidak", "TIDAK", "y", "Laki-Laki", "PEREMPUAN",
-                     "laki  laki", "siti@example.com", "Siti@Example.com", "RT 03", "003", "3", "1999", "1999.0",
-                     "-7.5", "1e1", ".5", "6.", "+1", "12", "1234567890123", "1234.5678.90123"]),
+    st.sampled_from([
+        "Warung Siti", "WARUNG  SITI", "Ya", "tidak", "TIDAK", "y", "Laki-Laki", "PEREMPUAN", "laki  laki",
+        "siti@example.com", "Siti@Example.com", "RT 03", "003", "3", "1999", "1999.0", "-7.5", "1e1", ".5",
+        "6.", "+1", "12", "1234567890123", "1234.5678.90123",
+    ]),
     st.text(alphabet="aAzZ09 .-+@\t\u00a0", max_size=14),
     st.text(max_size=8),
 )
