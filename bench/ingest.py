@@ -10,7 +10,7 @@ e. ``frictionless`` validating a slice of the file against the standard's Table 
 f. compiling the valid rows into an empty SQLite registry.
 
 Each step that is measured for time or memory runs in a child process of this script, so the
-parent's frames do not count, and the parent reads the child's max RSS from ``os.wait4``.
+parent's frames do not count. The child reports its own peak RSS (VmHWM).
 Figures are printed as a table and written to bench/out/ingest.json. docs/benchmarks.md
 explains each figure.
 """
@@ -124,18 +124,28 @@ def child_frictionless(slice_path: Path, schema_path: Path) -> dict:
             "error_count": task.stats["errors"], "first_errors": errors}
 
 
+def peak_rss_bytes() -> int:
+    """Return the peak RSS of this process since it started its program (VmHWM).
+
+    The ``ru_maxrss`` that ``os.wait4`` returns for a child also counts the parent's RSS at the
+    time of the spawn (observed on Linux 6.18: both children reported the parent's 1.4 GB), so
+    each child reads its own high-water mark instead.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("VmHWM not found in /proc/self/status")
+
+
 def run_child(args: list[str]) -> tuple[dict, int]:
-    """Run this script as a child with ``args``; return its JSON output and its max RSS in bytes."""
+    """Run this script as a child with ``args``; return its JSON output and its peak RSS in bytes."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    process = subprocess.Popen([sys.executable, __file__, *args], stdout=subprocess.PIPE, env=env)
-    # Read the output before waiting, so a full pipe cannot block the child.
-    output = process.stdout.read()
-    _pid, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"child {' '.join(args)} failed with exit code {process.returncode}")
-    # Linux reports ru_maxrss in kilobytes.
-    return json.loads(output), usage.ru_maxrss * 1024
+    completed = subprocess.run([sys.executable, __file__, *args], stdout=subprocess.PIPE, env=env,
+                               check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"child {' '.join(args)} failed with exit code {completed.returncode}")
+    output = json.loads(completed.stdout)
+    return output, output.pop("peak_rss_bytes")
 
 
 # -- steps in the parent -------------------------------------------------------------------------
@@ -317,14 +327,14 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
-    if args.child == "validate":
-        print(json.dumps(child_validate(args.home, args.csv)))
-        return
-    if args.child == "compile":
-        print(json.dumps(child_compile(args.home, args.submission)))
-        return
-    if args.child == "frictionless":
-        print(json.dumps(child_frictionless(args.csv, args.schema)))
+    children = {
+        "validate": lambda: child_validate(args.home, args.csv),
+        "compile": lambda: child_compile(args.home, args.submission),
+        "frictionless": lambda: child_frictionless(args.csv, args.schema),
+    }
+    if args.child:
+        output = children[args.child]()
+        print(json.dumps({**output, "peak_rss_bytes": peak_rss_bytes()}))
         return
 
     OUT.mkdir(parents=True, exist_ok=True)
