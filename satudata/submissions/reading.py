@@ -264,6 +264,8 @@ def iter_csv_batches(path: Path, layout: TableLayout, columns: dict[int, str], b
             raise_if_empty=False,
             truncate_ragged_lines=False,
         ).select([pl.col(ROW).cast(pl.Int64)] + [pl.col(f"c{i}").alias(code) for i, code in columns.items()])
+        # NOTE: collect_batches parses ahead of the consumer (Polars 2.1), so memory keeps most of
+        # the parsed file rather than one batch. docs/benchmarks.md gives the measurement.
         for batch in lazy.collect_batches(chunk_size=batch_size):
             yield batch
     except pl.exceptions.ComputeError as exc:
