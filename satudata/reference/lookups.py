@@ -72,7 +72,8 @@ class RegionLookup:
     children: dict[str, list[str]] = field(default_factory=dict, repr=False)
     old_villages: OldVillageCodes = field(default_factory=OldVillageCodes.empty, repr=False)
     _names: RegionNameIndex | None = field(default=None, repr=False)
-    _village_forms: tuple[pl.Series, pl.Series] | None = field(default=None, repr=False)
+    _accepted_villages: pl.Series | None = field(default=None, repr=False)
+    _nik_district_digits: pl.Series | None = field(default=None, repr=False)
 
     def to_current(self, village: pl.Expr) -> pl.Expr:
         """Map a dotted village code to the current village, through the crosswalk for codes of older editions.
@@ -88,15 +89,23 @@ class RegionLookup:
         return village.replace_strict(old.codes, old.editions, default="", return_dtype=pl.String)
 
     @property
-    def village_forms(self) -> tuple[pl.Series, pl.Series]:
-        """Village codes as written (dotted "32.73.01.1001" or plain "3273011001") and their dotted form."""
-        if self._village_forms is None:
-            # Codes of older editions that a crosswalk carries to one current village are valid as
-            # written, so the fast path accepts them too and they skip the full rule.
-            dotted = pl.concat([self.villages, self.old_villages.codes])
-            plain = dotted.str.replace_all(".", "", literal=True)
-            self._village_forms = (pl.concat([dotted, plain]), pl.concat([dotted, dotted]))
-        return self._village_forms
+    def accepted_villages(self) -> pl.Series:
+        """Dotted village codes valid as written: the current edition's, and older codes that a
+        confirmed crosswalk carries to exactly one current village."""
+        if self._accepted_villages is None:
+            self._accepted_villages = pl.concat([self.villages, self.old_villages.codes])
+        return self._accepted_villages
+
+    @property
+    def nik_district_digits(self) -> pl.Series:
+        """Return the first six NIK digits the full NIK rule accepts: known districts of known provinces."""
+        if self._nik_district_digits is None:
+            districts = self.nik_districts.filter(
+                self.nik_districts.str.contains(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")
+                & self.nik_districts.str.slice(0, 2).is_in(self.nik_provinces.implode())
+            )
+            self._nik_district_digits = districts.str.replace_all(".", "", literal=True)
+        return self._nik_district_digits
 
     @property
     def names(self) -> RegionNameIndex:

@@ -132,10 +132,11 @@ class RegionNameIndex:
 
     def __init__(self, entries: list[tuple[str, int, str, str]]) -> None:
         # entries: (code, level, name, parent_code)
-        self._children: dict[str, list[RegionCandidate]] = {}
+        self._children: dict[str, list[RegionCandidate]] | None = None
         self._names: dict[str, str] = {code: name for code, _level, name, _parent in entries}
         frame = pl.DataFrame(entries, schema=["code", "level", "name", "parent"], orient="row")
         self._levels: dict[int, pl.DataFrame] = {}
+        self._level_names: dict[int, pl.Series] = {}
         for (level,), group in frame.group_by("level"):
             normalized = normalize_names(group.get_column("name"), int(level))
             self._levels[int(level)] = pl.DataFrame({
@@ -143,11 +144,25 @@ class RegionNameIndex:
                 "__kind_ix": normalized.get_column("kind"), "__code": group.get_column("code"),
                 "__full": normalized.get_column("full"),
             })
-            for parent, core, kind, code, name, full in zip(
-                group.get_column("parent"), normalized.get_column("core"), normalized.get_column("kind"),
-                group.get_column("code"), group.get_column("name"), normalized.get_column("full"), strict=True,
-            ):
-                self._children.setdefault(parent, []).append(RegionCandidate(code, name, kind, core, full))
+            self._level_names[int(level)] = group.get_column("name")
+
+    @property
+    def children(self) -> dict[str, list[RegionCandidate]]:
+        """Candidates of every parent region for ``match_child``, built on first use.
+
+        Bulk resolution needs only the level frames, so a file whose names all match exactly
+        never builds the 90,000 candidate objects.
+        """
+        if self._children is None:
+            children: dict[str, list[RegionCandidate]] = {}
+            for level, index in self._levels.items():
+                for parent, core, kind, code, name, full in zip(
+                    index.get_column("__parent"), index.get_column("__core"), index.get_column("__kind_ix"),
+                    index.get_column("__code"), self._level_names[level], index.get_column("__full"), strict=True,
+                ):
+                    children.setdefault(parent, []).append(RegionCandidate(code, name, kind, core, full))
+            self._children = children
+        return self._children
 
     def name_of(self, code: str) -> str:
         return self._names.get(code, code)
@@ -155,7 +170,7 @@ class RegionNameIndex:
     def match_child(self, parent: str, value: str, level: int) -> NameMatch:
         """Find the child region of ``parent`` (``""`` for provinces) that ``value`` names."""
         kind, core = normalize_region_name(value, level)
-        children = self._children.get(parent, [])
+        children = self.children.get(parent, [])
         parent_name = self.name_of(parent) if parent else "Indonesia"
         result = NameMatch(level=level, value=value, parent_name=parent_name)
         # The name as written, prefix included, wins over the bare name: "Kampung Gelgel" is not "Gelgel".

@@ -120,7 +120,9 @@ def detect_encoding(path: Path, display_name: str) -> str:
             nul = chunk.find(b"\x00")
             if nul >= 0:
                 raise rejected("file.nul_byte", file=display_name, offset=offset + nul)
-            if utf8:
+            # ASCII is valid UTF-8, and the check is far cheaper than decoding, but only when
+            # no multibyte character is left open from the previous chunk.
+            if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
@@ -262,6 +264,8 @@ def iter_csv_batches(path: Path, layout: TableLayout, columns: dict[int, str], b
             raise_if_empty=False,
             truncate_ragged_lines=False,
         ).select([pl.col(ROW).cast(pl.Int64)] + [pl.col(f"c{i}").alias(code) for i, code in columns.items()])
+        # NOTE: collect_batches parses ahead of the consumer (Polars 2.1), so memory keeps most of
+        # the parsed file rather than one batch. docs/benchmarks.md gives the measurement.
         for batch in lazy.collect_batches(chunk_size=batch_size):
             yield batch
     except pl.exceptions.PolarsError as exc:

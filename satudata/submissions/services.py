@@ -10,6 +10,7 @@ import logging
 import shutil
 import time
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -196,7 +197,7 @@ def _notes(ctx: RuleContext) -> list[str]:
 
 
 def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
-             batch_size: int = 200_000) -> Submission:
+             batch_size: int = 100_000) -> Submission:
     """Read every row, validate it and stage the result: valid rows and row errors as Parquet files.
 
     Nothing is written to the registry here. Validating again replaces the earlier result.
@@ -219,21 +220,30 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     rows_read = 0
     error_frames: list[pl.DataFrame] = []
     rejected_frames: list[pl.DataFrame] = []
-    try:
-        for number, batch in enumerate(reading.iter_batches(submission.raw_path, layout, all_columns,
-                                                            submission.original_name, batch_size)):
-            rows_read += batch.height
-            batch = _add_constants(batch, submission, mapping)
-            result = validator.validate(batch.select([c for c in batch.columns if not c.startswith("__col__")]))
-            result.valid.write_ipc(parts / f"part-{number:05d}.arrow", compression="lz4")
-            file_checks.add(result.keys)
-            if result.errors.height:
-                error_frames.append(result.errors)
-                rejected_rows = result.errors.get_column("row").unique()
-                rejected_frames.append(batch.filter(pl.col("__row").is_in(rejected_rows.implode())))
-    except FileRejected as exc:
-        _mark_rejected(submission, exc)
-        raise
+    # Parts are written in a second thread while the next batch is validated. Polars releases
+    # the GIL while it writes, and one write at most is in flight, so memory stays bounded.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate-write") as writer:
+        pending: Future | None = None
+        try:
+            for number, batch in enumerate(reading.iter_batches(submission.raw_path, layout, all_columns,
+                                                                submission.original_name, batch_size)):
+                rows_read += batch.height
+                batch = _add_constants(batch, submission, mapping)
+                result = validator.validate(batch.select([c for c in batch.columns if not c.startswith("__col__")]))
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(result.valid.write_ipc, parts / f"part-{number:05d}.arrow",
+                                        compression="lz4")
+                file_checks.add(result.keys)
+                if result.errors.height:
+                    error_frames.append(result.errors)
+                    rejected_rows = result.errors.get_column("row").unique()
+                    rejected_frames.append(batch.filter(pl.col("__row").is_in(rejected_rows.implode())))
+        except FileRejected as exc:
+            _mark_rejected(submission, exc)
+            raise
+        if pending is not None:
+            pending.result()
     file_errors = file_checks.errors()
     if file_errors.height:
         error_frames.append(file_errors)

@@ -24,6 +24,7 @@ from satudata.validation.specs import StandardSpec, VariableSpec
 
 ROW = "__row"
 INDEX = "__index"
+NAME_PREFIX = "__name_"
 ERROR_SCHEMA = {"row": pl.Int64, "field": pl.String, "value": pl.String, "code": pl.String, "detail": pl.String}
 VALUE_TYPES = {
     "text": pl.String, "nib": pl.String, "nik": pl.String, "phone": pl.String, "email": pl.String,
@@ -68,6 +69,8 @@ class Validator:
             if v.datatype != "region_name" and (v.code in present or v.required)
         ]
         self.labels = {v.code: v.label or v.code for v in standard.variables}
+        # Resolved region name tuples of the file so far; see ``_resolved_tuples``.
+        self._name_cache: pl.DataFrame | None = None
 
     # -- region names ------------------------------------------------------------------------------
 
@@ -83,32 +86,33 @@ class Validator:
         """Fill the target code from the names where no code is given; add the name errors.
 
         Adds ``__rerr__``, ``__rfield__`` and ``__rdetail__`` columns for the target. Distinct
-        name tuples are resolved once and joined back on a 64-bit hash of the tuple; the names
-        are compared again after the join, so a hash collision leaves the row unresolved rather
-        than placing it in the wrong village.
+        name tuples are resolved once per file, whichever target and batch they appear in, and
+        joined back on a 64-bit hash of the tuple. The names are compared again after the join,
+        so a hash collision leaves the row unresolved rather than placing it in the wrong village.
         """
         mapped = [c for c in target.names if c is not None]
         code_given = pl.col(target.code).is_not_null() if target.code in frame.columns else pl.lit(False)
         frame = frame.with_columns([pl.col(c).str.strip_chars().replace("", None).alias(c) for c in mapped])
         any_name = pl.any_horizontal([pl.col(c).is_not_null() for c in mapped])
         complete = pl.all_horizontal([pl.col(c).is_not_null() for c in mapped]) & pl.lit(len(mapped) == 4)
+        # Generic field names, so the owner's and the business's names share one hash and one cache.
+        generic = [f"{NAME_PREFIX}{level}" for level in range(1, len(mapped) + 1)]
         frame = frame.with_columns(
             (~code_given & any_name & complete).alias("__wanted"),
-            pl.struct(mapped).hash(seed=7).alias("__tkey"),
+            pl.struct([pl.col(c).alias(g) for c, g in zip(mapped, generic, strict=True)])
+            .hash(seed=7).alias("__tkey"),
         )
         resolved_code = pl.lit(None, dtype=pl.String)
         error_code = error_field = error_detail = pl.lit(None, dtype=pl.String)
-        wanted = frame.select(*mapped, "__tkey", "__wanted").filter(pl.col("__wanted"))
-        if wanted.height and self.ctx.regions is not None:
-            tuples = wanted.select([*mapped, "__tkey"]).unique("__tkey")
-            result = self.ctx.regions.names.resolve_frame(tuples.select(mapped), mapped)
-            result = result.with_columns(tuples.get_column("__tkey"))
-            renamed = {c: f"__r_{c}" for c in mapped}
-            frame = frame.join(
-                result.select("__tkey", "__code", "__error", "__error_level", "__detail", *mapped).rename(renamed),
-                on="__tkey", how="left", maintain_order="left",
-            )
-            same = pl.all_horizontal([pl.col(c) == pl.col(renamed[c]) for c in mapped]).fill_null(False)
+        if len(mapped) == 4 and self.ctx.regions is not None and frame.get_column("__wanted").any():
+            found = self._resolved_tuples(frame, mapped)
+            renamed = {g: f"__r_{c}" for c, g in zip(mapped, generic, strict=True)}
+            # Join on the two narrow columns only; the result keeps the frame's row order because
+            # the cache contains each key once.
+            looked_up = frame.select("__tkey").join(found.rename(renamed), on="__tkey", how="left",
+                                                     maintain_order="left")
+            frame = frame.hstack(looked_up.drop("__tkey").get_columns())
+            same = pl.all_horizontal([pl.col(c) == pl.col(f"__r_{c}") for c in mapped]).fill_null(False)
             resolved_code = pl.when(pl.col("__wanted") & same).then(pl.col("__code"))
             error_code = pl.when(pl.col("__wanted") & same).then(pl.col("__error"))
             error_field = pl.col("__error_level").replace_strict(
@@ -131,6 +135,29 @@ class Validator:
         helpers = ["__wanted", "__tkey", "__code", "__error", "__error_level", "__detail",
                    *[f"__r_{c}" for c in mapped]]
         return frame.drop([c for c in helpers if c in frame.columns])
+
+    def _resolved_tuples(self, frame: pl.DataFrame, mapped: list[str]) -> pl.DataFrame:
+        """Return the cache of resolved tuples after adding the wanted tuples of ``frame`` it lacks.
+
+        The cache has ``__tkey``, the four names under generic names and the columns that
+        ``RegionNameIndex.resolve_frame`` adds; each key appears once.
+        """
+        generic = [f"{NAME_PREFIX}{level}" for level in range(1, 5)]
+        wanted = (
+            frame.select("__wanted", "__tkey", *[pl.col(c).alias(g) for c, g in zip(mapped, generic, strict=True)])
+            .filter(pl.col("__wanted"))
+            .drop("__wanted")
+            .unique("__tkey")
+        )
+        if self._name_cache is not None:
+            wanted = wanted.join(self._name_cache.select("__tkey"), on="__tkey", how="anti")
+        if wanted.height:
+            result = self.ctx.regions.names.resolve_frame(wanted.select(generic), generic)
+            result = result.with_columns(wanted.get_column("__tkey")).select(
+                "__tkey", *generic, "__code", "__error", "__error_level", "__detail"
+            )
+            self._name_cache = result if self._name_cache is None else pl.concat([self._name_cache, result])
+        return self._name_cache
 
     # -- the batch ---------------------------------------------------------------------------------
 
@@ -184,7 +211,9 @@ class Validator:
                 ok.alias(f"__ok__{v.code}"),
                 present.alias(f"__present__{v.code}"),
             ]
-        parsed = frame.select(fast_exprs)
+        # The lazy engine computes an expression that several outputs share (``ok`` above, the
+        # NIK parts) once per batch; the eager ``select`` evaluates it for every use.
+        parsed = frame.lazy().select(fast_exprs).collect()
         outputs: list[pl.Series] = []
         for v in self.variables:
             outputs.extend(self._full_rule(frame, parsed, v))
@@ -368,8 +397,13 @@ class FileChecks:
             present = frame.select(ROW, *columns, *[k for k in key[:1] if k not in columns]).filter(
                 pl.col(columns[0]).is_not_null()
             )
-            firsts = present.group_by(columns).agg(pl.col(ROW).min().alias("__first"))
-            duplicates = present.join(firsts, on=columns).filter(pl.col(ROW) != pl.col("__first"))
+            # Batches are added in file order, so a key's first occurrence is the row it repeats.
+            first = pl.struct(columns) if len(columns) > 1 else pl.col(columns[0])
+            present = present.with_columns(first.is_first_distinct().alias("__is_first"))
+            duplicates = present.filter(~pl.col("__is_first"))
+            if duplicates.height:
+                firsts = present.filter(pl.col("__is_first")).select(*columns, pl.col(ROW).alias("__first"))
+                duplicates = duplicates.join(firsts, on=columns, how="left", maintain_order="left")
             if duplicates.height:
                 label = " + ".join(key)
                 parts.append(pl.DataFrame({

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from satudata.validation.rules import MAX_EXACT_FLOAT, RuleContext, nik_parts
+from satudata.validation.rules import MAX_EXACT_FLOAT, RuleContext
 from satudata.validation.specs import VariableSpec
 
 FastPath = Callable[[pl.Expr, pl.Expr, VariableSpec, RuleContext], tuple[pl.Expr, pl.Expr]]
@@ -31,7 +31,9 @@ def text_fast(raw, numeric, spec, ctx):
     value = raw.str.strip_chars()
     max_length = int(spec.domain.get("max_length", 500))
     # Bytes are at least as many as characters, so this never accepts a value that is too long.
-    return value, (value.str.len_bytes() <= max_length) & (value.str.len_bytes() > 0)
+    # The full rule turns every run of whitespace into one space, so only such values pass here.
+    single_spaces = ~value.str.contains(r"\s\s|[^\S ]")
+    return value, (value.str.len_bytes() <= max_length) & (value.str.len_bytes() > 0) & single_spaces
 
 
 def nib_fast(raw, numeric, spec, ctx):
@@ -39,16 +41,19 @@ def nib_fast(raw, numeric, spec, ctx):
 
 
 def nik_fast(raw, numeric, spec, ctx):
-    parts = nik_parts(raw)
     ok = raw.str.contains(r"^[0-9]{16}$") & ~numeric
     if ctx.regions is not None:
-        ok = ok & parts["district"].is_in(ctx.regions.nik_districts.implode())
-    day, month, yy = parts["birth_day"], parts["month"], parts["yy"]
+        # One lookup of the first six digits stands for the full rule's province and district checks.
+        ok = ok & raw.str.slice(0, 6).is_in(ctx.regions.nik_district_digits.implode())
+    day = raw.str.slice(6, 2).cast(pl.Int32, strict=False)
+    day = pl.when(day > 40).then(day - 40).otherwise(day)
+    month = raw.str.slice(8, 2).cast(pl.Int32, strict=False)
+    yy = raw.str.slice(10, 2).cast(pl.Int32, strict=False)
     days = (
         pl.when(month == 2).then(pl.when(yy % 4 == 0).then(29).otherwise(28))
         .when(month.is_in([4, 6, 9, 11])).then(30).otherwise(31)
     )
-    ok = ok & month.is_between(1, 12) & (day >= 1) & (day <= days) & (parts["serial"] != "0000")
+    ok = ok & month.is_between(1, 12) & (day >= 1) & (day <= days) & (raw.str.slice(12, 4) != "0000")
     return raw, ok.fill_null(False)
 
 
@@ -94,19 +99,22 @@ def integer_fast(raw, numeric, spec, ctx):
 def coordinate_fast(raw, numeric, spec, ctx):
     value = raw.cast(pl.Float64, strict=False)
     low, high = spec.domain.get("minimum", -90), spec.domain.get("maximum", 180)
-    return value, value.is_between(low, high).fill_null(False)
+    # The cast alone also reads "1e1", "+5" and ".5", which the full rule rejects.
+    written = raw.str.contains(r"^-?[0-9]{1,3}(\.[0-9]+)?$")
+    return value, written & value.is_between(low, high).fill_null(False)
 
 
 def year_fast(raw, numeric, spec, ctx):
     value = raw.cast(pl.Int32, strict=False)
     low = int(spec.domain.get("minimum", 1900))
     high = int(spec.domain.get("maximum", ctx.today.year))
-    return value, (raw.str.len_bytes() == 4) & value.is_between(low, high).fill_null(False)
+    return value, raw.str.contains(r"^[0-9]{4}$") & value.is_between(low, high).fill_null(False)
 
 
 def month_fast(raw, numeric, spec, ctx):
     value = raw.cast(pl.Int32, strict=False)
-    return value, (raw.str.len_bytes() <= 2) & value.is_between(1, 12).fill_null(False)
+    # The cast alone also reads "+1", which the full rule rejects.
+    return value, raw.str.contains(r"^[0-9]{1,2}$") & value.is_between(1, 12).fill_null(False)
 
 
 def date_fast(raw, numeric, spec, ctx):
@@ -142,9 +150,13 @@ def code_fast(raw, numeric, spec, ctx):
 def region_fast(raw, numeric, spec, ctx):
     if ctx.regions is None:
         return raw, pl.lit(False)
-    written, dotted = ctx.regions.village_forms
-    value = raw.replace_strict(written, dotted, default=None, return_dtype=pl.String)
-    return value, value.is_not_null()
+    # A plain code of ten characters is dotted here; it can only match a village when all ten are digits.
+    plain = raw.str.len_bytes() == 10
+    dotted = pl.when(plain).then(
+        pl.concat_str([raw.str.slice(0, 2), raw.str.slice(2, 2), raw.str.slice(4, 2), raw.str.slice(6, 4)],
+                      separator=".")
+    ).otherwise(raw)
+    return dotted, dotted.is_in(ctx.regions.accepted_villages.implode())
 
 
 def boolean_fast(raw, numeric, spec, ctx):
