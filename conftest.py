@@ -61,3 +61,5 @@ def pytest_configure(config):
     # Tests never use a developer's SATUDATA_HOME: settings read it at import time.
     if "SATUDATA_HOME" not in os.environ:
         os.environ["SATUDATA_HOME"] = tempfile.mkdtemp(prefix="satudata-test-")
+    # Background jobs run in the test's own thread, so a test sees their result at once.
+    os.environ.setdefault("SATUDATA_JOBS", "immediate")

@@ -11,6 +11,7 @@ from satudata.access.api_auth import verified_session
 from satudata.errors import DomainError
 from satudata.reference.api import router as reference_router
 from satudata.standards.api import router as standards_router
+from satudata.submissions.api import router as submissions_router
 
 api = NinjaAPI(
     title="Satu Data UMKM API",
@@ -22,6 +23,7 @@ api = NinjaAPI(
 )
 api.add_router("/reference/", reference_router, tags=["reference"])
 api.add_router("/standards/", standards_router, tags=["standards"])
+api.add_router("/submissions/", submissions_router, tags=["submissions"])
 
 
 @api.exception_handler(DomainError)

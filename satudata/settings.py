@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "satudata.linkage",
     "satudata.publishedstats",
     "satudata.portal",
+    "huey.contrib.djhuey",
 ]
 
 MIDDLEWARE = [
@@ -184,6 +185,21 @@ SATUDATA_KEYRING_PATH = Path(os.environ.get("SATUDATA_KEYRING", HOME / "keys" / 
 SATUDATA_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SATUDATA_AUDIT_CHECKPOINT_EVERY", 1000))
 SATUDATA_AUDIT_KEYS_DIR = Path(os.environ.get("SATUDATA_AUDIT_KEYS", HOME / "keys"))
 
+# Background jobs (validation and compilation of large submissions). The embedded default keeps
+# the queue in a SQLite file under SATUDATA_HOME and runs its workers inside 'satudata serve';
+# SATUDATA_REDIS_URL moves the queue to Redis for a separate 'satudata worker' process.
+# SATUDATA_JOBS=immediate runs every job at once in the caller, as the tests do.
+_redis_url = os.environ.get("SATUDATA_REDIS_URL", "")
+_jobs_mode = os.environ.get("SATUDATA_JOBS", "")
+if _redis_url:
+    HUEY = {"huey_class": "huey.RedisHuey", "name": "satudata", "url": _redis_url, "immediate": False}
+else:
+    HUEY = {"huey_class": "huey.SqliteHuey", "name": "satudata", "filename": str(HOME / "jobs.sqlite3"),
+            "immediate": _jobs_mode == "immediate"}
+HUEY["consumer"] = {"workers": int(os.environ.get("SATUDATA_WORKERS", "2")), "worker_type": "thread"}
+
+# Where notices for the walidata (submissions waiting to be checked, overdue steps) are sent.
+SATUDATA_WALIDATA_EMAIL = os.environ.get("SATUDATA_WALIDATA_EMAIL", "walidata@localhost")
 EMAIL_BACKEND = os.environ.get("SATUDATA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 # Used when SATUDATA_EMAIL_BACKEND is django.core.mail.backends.filebased.EmailBackend.
 EMAIL_FILE_PATH = Path(os.environ.get("SATUDATA_EMAIL_DIR", HOME / "mail"))

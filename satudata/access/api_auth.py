@@ -1,7 +1,7 @@
 """Authentication of the REST API: a signed-in browser session held to the same rules as pages."""
 
 from django.http import HttpRequest
-from ninja.security import SessionAuth
+from ninja.security import HttpBearer, SessionAuth
 
 
 class VerifiedSession(SessionAuth):
@@ -17,3 +17,19 @@ class VerifiedSession(SessionAuth):
 
 
 verified_session = VerifiedSession()
+
+
+class ProducerToken(HttpBearer):
+    """A producer system's API token (``Authorization: Bearer sdu_…``); the request acts for that producer."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        from satudata.producers.tokens import producer_for
+
+        producer = producer_for(token)
+        if producer is None:
+            return None
+        request.api_producer = producer
+        return producer
+
+
+producer_token = ProducerToken()

@@ -207,3 +207,10 @@ def scoped_submissions(user, queryset: QuerySet | None = None) -> QuerySet:
     from satudata.submissions.models import Submission
 
     return scoped(user, queryset if queryset is not None else Submission)
+
+
+def producer_submissions(producer) -> QuerySet:
+    """Submissions of one producer, for a request authenticated as that producer's system (API token)."""
+    from satudata.submissions.models import Submission
+
+    return Submission.objects.filter(producer=producer)

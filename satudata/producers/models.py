@@ -49,3 +49,41 @@ class ColumnMapping(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["producer", "standard_version"], name="mapping_one_per_version")
         ]
+
+
+class ApiToken(models.Model):
+    """A secret that lets a producer's own system push records through the API (Pasal 29).
+
+    Only a SHA-256 hash of the token is stored; the token is shown once, when it is created.
+    """
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["producer", "-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.producer.code}:{self.prefix}"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to an API request sent with an Idempotency-Key, replayed when the request is retried."""
+
+    producer = models.ForeignKey(Producer, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["producer", "key"], name="idempotency_unique_key")]

@@ -13,9 +13,20 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Submission(models.Model):
+    """One delivery of a producer, through the procedure of the annex (Bab III B).
+
+    draft → submitted → validating → checked → (returned → resubmitted → validating → checked)
+    → accepted → compiled. A file that cannot be read at all ends as rejected.
+    """
+
     class State(models.TextChoices):
-        RECEIVED = "received", _("Received")
-        VALIDATED = "validated", _("Validated")
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        VALIDATING = "validating", _("Validating")
+        CHECKED = "checked", _("Checked, awaiting the walidata")
+        RETURNED = "returned", _("Returned to the producer")
+        RESUBMITTED = "resubmitted", _("Corrected and resubmitted")
+        ACCEPTED = "accepted", _("Accepted")
         COMPILED = "compiled", _("Compiled into the registry")
         REJECTED = "rejected", _("File could not be read")
 
@@ -23,6 +34,7 @@ class Submission(models.Model):
         WEB = "web", _("Upload in the browser")
         CLI = "cli", _("Command line")
         API = "api", _("System integration (API)")
+        FORM = "form", _("Enumerator entry")
 
     producer = models.ForeignKey("producers.Producer", on_delete=models.PROTECT, related_name="submissions",
                                  verbose_name=_("producer"))
@@ -31,8 +43,18 @@ class Submission(models.Model):
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="submissions", verbose_name=_("submitted by"))
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.RECEIVED,
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT,
                              db_index=True)
+    # Correction rounds: 1 for the first delivery, one more for each resubmission.
+    round = models.PositiveSmallIntegerField(_("round"), default=1)
+    # When the current step of the procedure started and the working day it is due.
+    step_started_at = models.DateTimeField(_("step started"), null=True, blank=True)
+    due_on = models.DateField(_("due"), null=True, blank=True, db_index=True)
+    # The walidata's conformity checklist (Pasal 22 ayat 4), pre-filled from validation.
+    checklist = models.JSONField(default=list, blank=True)
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+    # Progress of background work: stage, rows done, rows in all.
+    progress = models.JSONField(default=dict, blank=True)
 
     original_name = models.CharField(_("file name"), max_length=255)
     stored_name = models.CharField(max_length=255)
@@ -59,7 +81,9 @@ class Submission(models.Model):
     failure_detail = models.JSONField(default=dict, blank=True)
 
     created_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
     compiled_at = models.DateTimeField(_("compiled at"), null=True, blank=True)
 
     class Meta:
@@ -86,3 +110,73 @@ class Submission(models.Model):
     @property
     def errors_path(self) -> Path:
         return self.folder / "errors.parquet"
+
+
+class SubmissionEvent(models.Model):
+    """One transition of a submission: who moved it, when, from which state to which, and why."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+")
+    actor_label = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["submission", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {self.from_state} → {self.to_state}"
+
+    @property
+    def to_state_label(self) -> str:
+        return Submission.State(self.to_state).label
+
+
+class SubmissionRecord(models.Model):
+    """One record of a submission that arrived as data rather than a file: an API push or a form entry.
+
+    ``values`` maps variable codes to the text as sent; the records are written to a table file
+    when the submission is submitted, and validated like any upload.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="records")
+    sequence = models.PositiveIntegerField()
+    values = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["submission", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["submission", "sequence"], name="record_unique_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}#{self.sequence}"
+
+
+class RowCorrection(models.Model):
+    """A producer's corrected values for one row that the walidata returned.
+
+    ``values`` maps variable codes to the corrected text; the raw file stays as it arrived, and
+    a resubmission is validated with these rows in place of the originals.
+    """
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="corrections")
+    row_number = models.PositiveIntegerField()
+    values = models.JSONField()
+    round = models.PositiveSmallIntegerField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["submission", "row_number"]
+        constraints = [models.UniqueConstraint(fields=["submission", "row_number"], name="correction_unique_row")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} row {self.row_number}"

@@ -40,12 +40,14 @@ class TableLayout:
     sheet: str | None = None
     decoded_path: str | None = None  # UTF-8 copy of a Windows-1252 CSV
     notes: list[str] = field(default_factory=list)
+    # Rows below the header: exact for workbooks, estimated from the sample's line length for CSV.
+    estimated_rows: int | None = None
 
     def to_json(self) -> dict:
         return {
             "file_format": self.file_format, "header_row": self.header_row, "headers": self.headers,
             "encoding": self.encoding, "delimiter": self.delimiter, "sheet": self.sheet,
-            "decoded_path": self.decoded_path, "notes": self.notes,
+            "decoded_path": self.decoded_path, "notes": self.notes, "estimated_rows": self.estimated_rows,
         }
 
     @classmethod
@@ -238,9 +240,13 @@ def inspect_csv(path: Path, display_name: str, known: set[str], work_dir: Path) 
         if not rows:
             raise rejected("file.empty", file=display_name)
         index = 0
+    lines = [line for line in sample.splitlines() if line.strip()]
+    bytes_per_row = max(len(sample.encode()) / max(len(lines), 1), 1.0)
+    estimated = max(int(read_path.stat().st_size / bytes_per_row) - index - 1, 0)
     return TableLayout(
         file_format="csv", header_row=index + 1, headers=_unique_headers(rows[index]),
         encoding=encoding, delimiter=delimiter, decoded_path=str(decoded) if decoded else None,
+        estimated_rows=estimated,
     )
 
 
@@ -349,8 +355,9 @@ def inspect_workbook(path: Path, display_name: str, known: set[str], file_format
     index = find_header(rows, known)
     if index is None:
         index = next(i for i, row in enumerate(rows) if any(cell for cell in row))
+    total = (sheet.end[0] + 1) if sheet.end else len(rows)
     return TableLayout(file_format=file_format, header_row=index + 1, headers=_unique_headers(rows[index]),
-                       sheet=sheet_name)
+                       sheet=sheet_name, estimated_rows=max(total - index - 1, 0))
 
 
 def iter_workbook_batches(path: Path, layout: TableLayout, columns: dict[int, str], batch_size: int,

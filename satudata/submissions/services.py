@@ -10,6 +10,7 @@ import logging
 import shutil
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,12 +109,13 @@ def receive_file(*, producer: Producer, source: IO[bytes], original_name: str, u
 
 
 def _mark_rejected(submission: Submission, exc: FileRejected) -> None:
-    submission.state = Submission.State.REJECTED
+    from satudata.submissions.workflow import move
+
     submission.failure_code = exc.code
     submission.failure_detail = {k: str(v) for k, v in exc.params.items()}
-    submission.save(update_fields=["state", "failure_code", "failure_detail"])
-    record(Action.SUBMISSION_FAILED, object_type="submission", object_id=submission.pk,
-           data={"code": exc.code})
+    submission.save(update_fields=["failure_code", "failure_detail"])
+    if submission.state != Submission.State.REJECTED:
+        move(submission, Submission.State.REJECTED, reason=exc.code)
     logger.warning("Rejected submission=%s code=%s", submission.pk, exc.code)
 
 
@@ -196,14 +198,46 @@ def _notes(ctx: RuleContext) -> list[str]:
     return notes
 
 
+def _batches(submission: Submission, layout: reading.TableLayout, columns: dict[int, str],
+             batch_size: int) -> Iterator[pl.DataFrame]:
+    """The file's rows in batches, with the producer's corrections in place of returned rows."""
+    corrections = {c.row_number: c.values for c in submission.corrections.all()}
+    mapped = [name for name in columns.values() if not name.startswith("__col__")]
+    correction_frame = None
+    if corrections:
+        correction_frame = pl.DataFrame(
+            {"__row": list(corrections), **{name: [v.get(name) for v in corrections.values()] for name in mapped}},
+            schema={"__row": pl.Int64, **{name: pl.String for name in mapped}},
+        )
+    for batch in reading.iter_batches(submission.raw_path, layout, columns, submission.original_name, batch_size):
+        if correction_frame is not None:
+            batch = batch.update(correction_frame.select([c for c in correction_frame.columns if c in batch.columns]),
+                                 on="__row", how="left", include_nulls=True)
+        yield batch
+
+
+ProgressCallback = Callable[[str, int, int | None], None]
+
+
+def _report_progress(submission: Submission, stage: str, done: int, total: int | None,
+                     on_progress: ProgressCallback | None = None) -> None:
+    """Store the progress for the browser's progress bar and pass it to the caller's callback."""
+    progress = {"stage": stage, "done": done, "total": total, "at": timezone.now().isoformat()}
+    Submission.objects.filter(pk=submission.pk).update(progress=progress)
+    submission.progress = progress
+    if on_progress is not None:
+        on_progress(stage, done, total)
+
+
 def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
-             batch_size: int = 100_000) -> Submission:
+             batch_size: int = 100_000, on_progress: ProgressCallback | None = None) -> Submission:
     """Read every row, validate it and stage the result: valid rows and row errors as Parquet files.
 
-    Nothing is written to the registry here. Validating again replaces the earlier result.
+    Nothing is written to the registry here. Validating again replaces the earlier result; the
+    submission's state is the caller's to change (see ``procedure``).
     """
-    if submission.state not in (Submission.State.RECEIVED, Submission.State.VALIDATED):
-        raise SubmissionStateError(_("Submission {id} is {state} and cannot be validated again."),
+    if submission.state not in (Submission.State.DRAFT, Submission.State.VALIDATING):
+        raise SubmissionStateError(_("Submission {id} is {state} and cannot be validated now."),
                                    id=submission.pk, state=submission.get_state_display())
     started = time.monotonic()
     standard = spec_from_version(submission.standard_version)
@@ -225,9 +259,11 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="validate-write") as writer:
         pending: Future | None = None
         try:
-            for number, batch in enumerate(reading.iter_batches(submission.raw_path, layout, all_columns,
-                                                                submission.original_name, batch_size)):
+            estimated = layout.estimated_rows
+            for number, batch in enumerate(_batches(submission, layout, all_columns, batch_size)):
                 rows_read += batch.height
+                _report_progress(submission, "validating", rows_read, max(estimated or 0, rows_read) or None,
+                                 on_progress)
                 batch = _add_constants(batch, submission, mapping)
                 result = validator.validate(batch.select([c for c in batch.columns if not c.startswith("__col__")]))
                 if pending is not None:
@@ -253,8 +289,7 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     if file_errors.height:
         # Rows rejected by whole-file checks passed their batch, so their cells are read again.
         rows = file_errors.get_column("row").unique().implode()
-        for batch in reading.iter_batches(submission.raw_path, layout, all_columns, submission.original_name,
-                                          batch_size):
+        for batch in _batches(submission, layout, all_columns, batch_size):
             batch = _add_constants(batch, submission, mapping)
             rejected_frames.append(batch.filter(pl.col("__row").is_in(rows)))
     if rejected_frames:
@@ -282,8 +317,8 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
         "region_edition": ctx.regions.edition if ctx.regions else None,
     }
     submission.mapping = mapping.to_json()
-    submission.state = Submission.State.VALIDATED
     submission.validated_at = timezone.now()
+    submission.progress = {"stage": "validated", "done": rows_read, "total": rows_read}
     submission.save()
     record(Action.SUBMISSION_VALIDATED, actor=user, object_type="submission", object_id=submission.pk,
            data={"rows": rows_read, "accepted": accepted, "rejected": submission.rows_rejected})
@@ -306,15 +341,21 @@ def _add_constants(batch: pl.DataFrame, submission: Submission, mapping: Mapping
 # -- compiling ---------------------------------------------------------------------------------------
 
 def compile_submission(submission: Submission, *, user: Any = None) -> Submission:
-    """Write the submission's valid rows into the registry, all in one transaction."""
-    if submission.state != Submission.State.VALIDATED:
-        raise SubmissionStateError(_("Submission {id} is {state}; only a validated submission can be compiled."),
+    """Write an accepted submission's valid rows into the registry, all in one transaction.
+
+    The state becomes compiled in the same transaction, so a crash or a killed worker leaves the
+    registry as it was and the submission accepted, ready to be compiled again.
+    """
+    from satudata.submissions.workflow import move
+
+    if submission.state != Submission.State.ACCEPTED:
+        raise SubmissionStateError(_("Submission {id} is {state}; only an accepted submission can be compiled."),
                                    id=submission.pk, state=submission.get_state_display())
     standard: StandardSpec = spec_from_version(submission.standard_version)
     batches = valid_rows(submission).collect_batches(chunk_size=100_000)
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        if locked.state != Submission.State.VALIDATED:
+        if locked.state != Submission.State.ACCEPTED:
             raise SubmissionStateError(_("Submission {id} was compiled by another process."), id=submission.pk)
         result = compile_rows(submission, standard, batches)
         submission.businesses_created = result.created
@@ -324,9 +365,11 @@ def compile_submission(submission: Submission, *, user: Any = None) -> Submissio
             "unchanged": result.unchanged,
             "seconds": {**submission.summary.get("seconds", {}), "compile": result.seconds},
         }
-        submission.state = Submission.State.COMPILED
         submission.compiled_at = timezone.now()
+        submission.progress = {"stage": "compiled", "done": result.created + result.updated + result.unchanged,
+                               "total": submission.rows_accepted}
         submission.save()
+        move(submission, Submission.State.COMPILED, data={"created": result.created, "updated": result.updated})
         record(Action.SUBMISSION_COMPILED, actor=user, object_type="submission", object_id=submission.pk,
                data={"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
     return submission
@@ -357,3 +400,61 @@ def error_counts(submission: Submission) -> Counter:
 
 def today() -> dt.date:
     return timezone.localdate()
+
+
+def records_to_file(submission: Submission) -> Submission:
+    """Write the records pushed through the API or entered in the form to the submission's raw file.
+
+    The file is a CSV whose header is the variable codes, so the column mapping is the identity;
+    it is kept and hashed like an uploaded file, and row N + 1 of it is record N.
+    """
+    records = list(submission.records.order_by("sequence").values_list("values", flat=True))
+    if not records:
+        raise rejected("file.empty", file=submission.original_name)
+    columns: list[str] = []
+    for values in records:
+        for key in values:
+            if key not in columns:
+                columns.append(key)
+    frame = pl.DataFrame({c: [values.get(c) for values in records] for c in columns},
+                         schema={c: pl.String for c in columns})
+    submission.folder.mkdir(parents=True, exist_ok=True)
+    submission.stored_name = "raw.csv"
+    frame.write_csv(submission.raw_path)
+    content = submission.raw_path.read_bytes()
+    submission.sha256 = hashlib.sha256(content).hexdigest()
+    submission.size_bytes = len(content)
+    submission.save(update_fields=["stored_name", "sha256", "size_bytes"])
+    inspect(submission, saved={})
+    return submission
+
+
+def open_draft(*, producer: Producer, channel: str, name: str, user: Any = None,
+               reference_year: int | None = None) -> Submission:
+    """Open an empty draft that records are added to (API pushes, enumerator entry)."""
+    submission = Submission.objects.create(
+        producer=producer, standard_version=current_version(), submitted_by=user if getattr(user, "pk", None) else None,
+        channel=channel, original_name=name[:255], stored_name="raw.csv", sha256="", size_bytes=0,
+        reference_year=reference_year,
+    )
+    record(Action.SUBMISSION_CREATED, actor=user, object_type="submission", object_id=submission.pk,
+           data={"producer": producer.code, "channel": channel})
+    return submission
+
+
+def add_records(submission: Submission, records: list[dict[str, Any]], *, user: Any = None) -> int:
+    """Append records (variable code → value as text) to a draft; return how many it now holds."""
+    from django.db.models import Max
+
+    from satudata.submissions.models import SubmissionRecord
+
+    if submission.state != Submission.State.DRAFT:
+        raise SubmissionStateError(_("Submission {id} is {state}; records can only be added to a draft."),
+                                   id=submission.pk, state=submission.get_state_display())
+    last = submission.records.aggregate(n=Max("sequence"))["n"] or 0
+    SubmissionRecord.objects.bulk_create([
+        SubmissionRecord(submission=submission, sequence=last + number, created_by=user if getattr(user, "pk", None) else None,
+                         values={str(k): (None if v is None else str(v)) for k, v in values.items()})
+        for number, values in enumerate(records, start=1)
+    ], batch_size=2000)
+    return last + len(records)

@@ -80,7 +80,7 @@ def test_account_request_to_signed_in_regency_user(browser, installation, tmp_pa
     rows = rows_with({"Nama usaha": "Kedai Kota Bandung"},
                      {"Nama usaha": "Kedai Kabupaten Bandung", "Kode desa/kelurahan usaha": "32.04.05.2001"})
     run_cli(installation, "submit", str(write_csv(tmp_path / "jabar.csv", rows)), "--producer",
-            "dinas-kukm-jabar", "--reference-year", "2025", "--language", "en")
+            "dinas-kukm-jabar", "--reference-year", "2025", "--language", "en", "--accept", "--operator", "walidata")
     cover, statement = tmp_path / "surat.pdf", tmp_path / "pernyataan.pdf"
     cover.write_bytes(PDF)
     statement.write_bytes(PDF)

@@ -60,6 +60,7 @@ def test_new_transaction_variable_reaches_template_and_validation(browser, insta
     assert column.input_value() == "sells_online"
     producer.click("main button.primary")
     producer.wait_for_url("**/submissions/*/")
+    producer.wait_for_selector("#state.checked", timeout=60_000)
     rejected = producer.locator("table.errors tbody tr")
     assert rejected.count() == 1
     assert "kadang-kadang" in rejected.first.inner_text()

@@ -33,6 +33,8 @@ def test_upload_confirm_mapping_and_read_rejected_row(page, installation, tmp_pa
     page.click("main button.primary")
 
     page.wait_for_url("**/submissions/*/")
+    # Validation runs in the background worker; the page follows its progress and reloads.
+    page.wait_for_selector("#state.checked", timeout=60_000)
     cards = page.locator(".card .figure").all_inner_texts()
     assert cards[:3] == ["3", "2", "1"]
     rejected = page.locator("table.errors tbody tr")

@@ -36,7 +36,11 @@ def _submit(tmp_path, frame: pl.DataFrame, name: str) -> None:
         "kementerian-umkm",
         "--reference-year",
         "2025",
+        "--accept",
+        "--operator",
+        "walidata",
         stdout=io.StringIO(),
+        stderr=io.StringIO(),
     )
 
 

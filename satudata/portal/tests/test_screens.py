@@ -62,7 +62,7 @@ def test_producer_uploads_confirms_and_sees_result(bandung_client, tmp_path):
     response = bandung_client.post(reverse("submissions:mapping", args=[submission.pk]), choices)
     assert response.status_code == 302
     submission.refresh_from_db()
-    assert (submission.state, submission.rows_accepted, submission.rows_rejected) == ("compiled", 1, 1)
+    assert (submission.state, submission.rows_accepted, submission.rows_rejected) == ("checked", 1, 1)
     detail = bandung_client.get(reverse("submissions:detail", args=[submission.pk]))
     assert detail.status_code == 200
     assert b"nib.format" in detail.content

@@ -17,7 +17,8 @@ from satudata.reference.loaders import read_bps_json
 from satudata.reference.lookups import code_list_lookup
 from satudata.reference.models import Crosswalk, CrosswalkPair, Edition
 from satudata.registry.models import Business
-from satudata.submissions.services import compile_submission
+from satudata.accounts.models import User
+from satudata.submissions import procedure
 from satudata.submissions.tests.factories import rows_with, submit, write_csv
 from satudata.validation.engine import Validator
 from satudata.validation.rules import RuleContext
@@ -237,7 +238,7 @@ def test_compile_stores_declared_kbli_edition(kbli_editions, tmp_path, producer_
     submission.summary = {**submission.summary, "kbli_edition": "2015"}
     submission.save(update_fields=["summary"])
     # when
-    compile_submission(submission)
+    procedure.accept(submission, actor=User.objects.get(username="walidata"), background=False)
     # then
     business = Business.objects.get(first_submission=submission)
     assert (business.kbli, business.kbli_edition) == ("62011", "2015")

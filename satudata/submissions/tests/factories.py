@@ -78,16 +78,17 @@ def write_xlsx(path: Path, rows: list[dict], *, title: str | None = None, number
 def submit(path: Path, producer, *, reference_year: int | None = None, saved: dict | None = None,
            compile_rows: bool = True):
     """Run a file through the whole pipeline, as 'satudata submit' does, and return the submission."""
-    from satudata.submissions import services
+    from satudata.accounts.models import User
+    from satudata.submissions import procedure, services
     from satudata.submissions.models import Submission
 
     with open(path, "rb") as source:
         submission = services.receive_file(producer=producer, source=source, original_name=path.name,
                                            channel=Submission.Channel.CLI, reference_year=reference_year)
-    inspection = services.inspect(submission, saved=saved)
-    services.validate(submission, inspection.mapping)
+    services.inspect(submission, saved=saved)
+    procedure.submit(submission, background=False)
     if compile_rows and submission.rows_accepted:
-        services.compile_submission(submission)
+        procedure.accept(submission, actor=User.objects.get(username="walidata"), background=False)
     submission.refresh_from_db()
     return submission
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def _run(*args) -> str:
     out = io.StringIO()
-    call_command(*args, stdout=out)
+    call_command(*args, stdout=out, stderr=io.StringIO())
     return out.getvalue()
 
 
@@ -29,7 +29,8 @@ def test_producer_list_json_names_codes_and_scopes():
 
 def test_submit_json_reports_rows_mapping_and_errors(tmp_path):
     path = write_csv(tmp_path / "cli.csv", rows_with({}, {"NIB": "12"}, {"Kode KBLI": "ABC"}))
-    result = json.loads(_run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--json"))
+    result = json.loads(_run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--json",
+                             "--accept", "--operator", "walidata"))
     assert (result["rows_read"], result["rows_accepted"], result["rows_rejected"]) == (3, 1, 2)
     assert result["businesses_created"] == 1
     assert result["state"] == "compiled"
@@ -92,7 +93,7 @@ def test_sidt_export_with_region_names(tmp_path):
 
 def test_registry_stats_by_scale_and_region(tmp_path):
     path = write_csv(tmp_path / "s.csv", rows_with({}, {"Skala usaha": "", "Hasil penjualan tahunan (omzet)": "3.000.000.000"}))
-    _run("submit", str(path), "--producer", "dinas-kumkm-bandung")
+    _run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--accept", "--operator", "walidata")
     by_scale = json.loads(_run("registry", "stats", "--by", "scale", "--json"))
     assert {r["key"]: r["count"] for r in by_scale["rows"]} == {"MIKRO": 1, "KECIL": 1}
     by_regency = json.loads(_run("registry", "stats", "--by", "regency", "--json"))
@@ -104,3 +105,16 @@ def test_codelist_list_shows_current_editions():
     current = {(e["kind"], e["edition"]) for e in editions if e["current"]}
     assert ("region", "2025") in current
     assert ("kbli", "2020-kategori") in current
+
+
+def test_submit_stops_at_checked_without_accept(tmp_path):
+    path = write_csv(tmp_path / "c.csv", rows_with({}))
+    result = json.loads(_run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--json"))
+    assert result["state"] == "checked"
+    assert result["businesses_created"] == 0
+
+
+def test_accept_needs_a_walidata_operator(tmp_path):
+    path = write_csv(tmp_path / "c.csv", rows_with({}))
+    with pytest.raises(CommandError):
+        _run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--accept", "--operator", "produsen-bandung")

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy
 
 from satudata.commands import SatudataCommand
 from satudata.producers.models import Producer
-from satudata.submissions import services
-from satudata.submissions.errors import FileRejected
+from satudata.accounts.models import User
+from satudata.submissions import procedure, services
+from satudata.submissions.errors import MESSAGES, FileRejected
 from satudata.submissions.mapping import read_mapping_file
 from satudata.submissions.models import Submission
 from satudata.submissions.reports import row_errors
@@ -16,8 +17,9 @@ from satudata.submissions.reports import row_errors
 
 class Command(SatudataCommand):
     help = (
-        "Submit a producer's file (CSV, XLSX, or a SIDT-UMKM export): validate every row and compile the "
-        "valid rows into the registry. Exits non-zero only when the file cannot be read at all."
+        "Submit a producer's file (CSV, XLSX, or a SIDT-UMKM export) and validate every row; the submission "
+        "then waits, checked, for the walidata's decision. With --accept a walidata operator also accepts it and "
+        "compiles the valid rows into the registry. Exits non-zero only when the file cannot be read at all."
     )
 
     def add_arguments(self, parser):
@@ -27,6 +29,9 @@ class Command(SatudataCommand):
                             help="Column mapping file: JSON {\"header\": \"variable\"} or CSV header,variable.")
         parser.add_argument("--reference-year", type=int,
                             help="Reference year for the transaction values when the file has no year column.")
+        parser.add_argument("--accept", action="store_true",
+                            help="Accept and compile at once, for trusted batch loads and migrations of SIDT exports.")
+        parser.add_argument("--operator", help="User name of the walidata operator who accepts (with --accept).")
         parser.add_argument("--json", action="store_true", help="Print the result as JSON.")
 
     def handle(self, *args, **options):
@@ -37,17 +42,25 @@ class Command(SatudataCommand):
         if producer is None:
             raise CommandError(_("No producer has the code {code}; see 'satudata producer list'.").format(
                 code=options["producer"]))
+        operator = self._operator(options) if options["accept"] else None
         saved = read_mapping_file(options["mapping"]) if options["mapping"] else None
+        progress = None if options["json"] else self._progress_line
         try:
             with open(path, "rb") as source:
                 submission = services.receive_file(
                     producer=producer, source=source, original_name=path.name,
                     channel=Submission.Channel.CLI, reference_year=options["reference_year"],
                 )
-            inspection = services.inspect(submission, saved=saved)
-            services.validate(submission, inspection.mapping)
-            if submission.rows_accepted:
-                services.compile_submission(submission)
+            services.inspect(submission, saved=saved)
+            procedure.submit(submission, background=False, on_progress=progress)
+            if progress is not None:
+                self.stderr.write("")
+            if submission.state == Submission.State.REJECTED:
+                raise FileRejected(MESSAGES.get(submission.failure_code, submission.failure_code),
+                                   code=submission.failure_code, **submission.failure_detail)
+            if operator is not None and submission.rows_accepted:
+                procedure.accept(submission, actor=operator, background=False,
+                                 reason=_("Accepted from the command line by the operator."))
         except FileRejected as exc:
             if options["json"]:
                 self.print_json({"file": str(path), "state": "rejected", "error": {"code": exc.code,
@@ -59,6 +72,21 @@ class Command(SatudataCommand):
             self.print_json(self._as_json(submission, errors))
         else:
             self._print(submission, errors)
+
+    def _operator(self, options) -> User:
+        """The walidata account on whose authority --accept accepts the submission."""
+        username = options.get("operator") or ""
+        user = User.objects.filter(username=username, is_active=True).first()
+        if user is None or not (user.is_walidata or user.is_superuser):
+            raise CommandError(_("--accept needs --operator with the user name of an active walidata account."))
+        return user
+
+    def _progress_line(self, stage: str, done: int, total: int | None) -> None:
+        if total:
+            line = _("Validating: {done} of about {total} rows").format(done=f"{done:,}", total=f"{total:,}")
+        else:
+            line = _("Validating: {done} rows").format(done=f"{done:,}")
+        self.stderr.write("\r" + line, ending="")
 
     def _as_json(self, submission: Submission, errors) -> dict:
         return {

@@ -1,0 +1,222 @@
+"""System-to-system submission API (Pasal 29): a producer's own system pushes records in batches.
+
+A producer system authenticates with its API token; a signed-in producer's browser session works
+too. Every request that changes something may carry an ``Idempotency-Key`` header: a retried
+request with the same key and body gets the first answer back and changes nothing again.
+"""
+
+import hashlib
+import json
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest
+from django.utils import translation
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from satudata.access.api_auth import producer_token, verified_session
+from satudata.access.scope import producer_submissions, scoped_submissions
+from satudata.producers.models import IdempotencyRecord, Producer
+from satudata.submissions import procedure, reports, services
+from satudata.submissions.models import Submission
+
+router = Router(auth=[producer_token, verified_session])
+MAX_RECORDS_PER_PUSH = 10_000
+
+
+class SubmissionIn(Schema):
+    reference_year: int | None = None
+    name: str = ""
+
+
+class RecordsIn(Schema):
+    records: list[dict[str, Any]]
+
+
+class SubmissionOut(Schema):
+    id: int
+    producer: str
+    state: str
+    state_label: str
+    channel: str
+    standard: str
+    round: int
+    records: int
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    businesses_created: int
+    businesses_updated: int
+    due_on: date | None
+    created_at: datetime
+    progress: dict[str, Any]
+    errors_by_field: dict[str, Any]
+
+
+class PushOut(Schema):
+    submission: int
+    received: int
+    total: int
+
+
+class RowErrorOut(Schema):
+    row: int
+    record: int | None
+    column: str
+    field: str
+    value: str | None
+    code: str
+    message: str
+
+
+class ErrorPageOut(Schema):
+    total: int
+    offset: int
+    items: list[RowErrorOut]
+
+
+def _producer(request: HttpRequest) -> Producer:
+    producer = getattr(request, "api_producer", None)
+    if producer is not None:
+        return producer
+    user = request.auth
+    if getattr(user, "is_producer_user", False):
+        return user.producer
+    raise HttpError(403, "Only a producer's token or a producer account can push records.")
+
+
+def _submissions(request: HttpRequest):
+    producer = getattr(request, "api_producer", None)
+    if producer is not None:
+        return producer_submissions(producer)
+    return scoped_submissions(request.auth)
+
+
+def _get(request: HttpRequest, submission_id: int) -> Submission:
+    submission = _submissions(request).select_related("producer", "standard_version").filter(pk=submission_id).first()
+    if submission is None:
+        raise Http404
+    return submission
+
+
+def _out(submission: Submission) -> dict[str, Any]:
+    return {
+        "id": submission.pk, "producer": submission.producer.code, "state": submission.state,
+        "state_label": str(Submission.State(submission.state).label), "channel": submission.channel,
+        "standard": submission.standard_version.label, "round": submission.round,
+        "records": submission.records.count(), "rows_read": submission.rows_read,
+        "rows_accepted": submission.rows_accepted, "rows_rejected": submission.rows_rejected,
+        "businesses_created": submission.businesses_created, "businesses_updated": submission.businesses_updated,
+        "due_on": submission.due_on, "created_at": submission.created_at, "progress": submission.progress,
+        "errors_by_field": submission.summary.get("errors_by_field") or {},
+    }
+
+
+def _idempotent(request: HttpRequest, producer: Producer, handler) -> tuple[int, dict]:
+    """Run ``handler`` once per Idempotency-Key; replay its stored answer for a retry."""
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        with transaction.atomic():
+            return handler()
+    body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
+    stored = IdempotencyRecord.objects.filter(producer=producer, key=key).first()
+    if stored is None:
+        try:
+            with transaction.atomic():
+                status, body = handler()
+                IdempotencyRecord.objects.create(producer=producer, key=key[:200], request_hash=body_hash,
+                                                 status=status, body=json.loads(json.dumps(body, default=str)))
+                return status, body
+        except IntegrityError:
+            # A concurrent request with the same key won the race; its answer is the answer.
+            stored = IdempotencyRecord.objects.filter(producer=producer, key=key).first()
+            if stored is None:
+                raise
+    if stored.request_hash != body_hash:
+        raise HttpError(422, "This Idempotency-Key was already used for a different request.")
+    return stored.status, stored.body
+
+
+@router.post("/", response={201: SubmissionOut, 200: SubmissionOut})
+def create_submission(request: HttpRequest, payload: SubmissionIn):
+    """Open a draft submission that records will be pushed into."""
+    producer = _producer(request)
+
+    def handler():
+        user = request.auth if hasattr(request.auth, "role") else None
+        submission = services.open_draft(
+            producer=producer, user=user, channel=Submission.Channel.API,
+            name=(payload.name or "api-records")[:200] + ".csv", reference_year=payload.reference_year,
+        )
+        return 201, _out(submission)
+
+    return _idempotent(request, producer, handler)
+
+
+@router.post("/{submission_id}/records", response={200: PushOut})
+def push_records(request: HttpRequest, submission_id: int, payload: RecordsIn):
+    """Append a batch of records (variable code → value) to a draft submission."""
+    producer = _producer(request)
+    if len(payload.records) > MAX_RECORDS_PER_PUSH:
+        raise HttpError(413, f"Push at most {MAX_RECORDS_PER_PUSH} records per request.")
+
+    def handler():
+        submission = producer_submissions(producer).select_for_update().filter(pk=submission_id).first()
+        if submission is None:
+            raise Http404
+        if submission.state != Submission.State.DRAFT:
+            raise HttpError(409, f"Submission {submission_id} is {submission.state}; records can only be added to a draft.")
+        total = services.add_records(submission, payload.records)
+        return 200, {"submission": submission.pk, "received": len(payload.records), "total": total}
+
+    return _idempotent(request, producer, handler)
+
+
+@router.post("/{submission_id}/submit", response={200: SubmissionOut})
+def submit_submission(request: HttpRequest, submission_id: int):
+    """Close the draft and hand it to the walidata; validation runs in the background."""
+    producer = _producer(request)
+
+    def handler():
+        submission = producer_submissions(producer).filter(pk=submission_id).first()
+        if submission is None:
+            raise Http404
+        services.records_to_file(submission)
+        procedure.submit(submission, actor=request.auth if hasattr(request.auth, "role") else None)
+        submission.refresh_from_db()
+        return 200, _out(submission)
+
+    return _idempotent(request, producer, handler)
+
+
+@router.get("/", response=list[SubmissionOut])
+def list_submissions(request: HttpRequest, state: str | None = None, limit: int = 100, offset: int = 0):
+    """The caller's submissions, newest first."""
+    submissions = _submissions(request).select_related("producer", "standard_version").order_by("-created_at")
+    if state:
+        submissions = submissions.filter(state=state)
+    return [_out(s) for s in submissions[offset:offset + min(limit, 500)]]
+
+
+@router.get("/{submission_id}", response=SubmissionOut)
+def get_submission(request: HttpRequest, submission_id: int):
+    """The state, counts and progress of one submission."""
+    return _out(_get(request, submission_id))
+
+
+@router.get("/{submission_id}/errors", response=ErrorPageOut)
+def get_errors(request: HttpRequest, submission_id: int, offset: int = 0, limit: int = 1000, language: str = "id"):
+    """Row-level errors with their messages (language ``id`` or ``en``)."""
+    submission = _get(request, submission_id)
+    frame = services.error_frame(submission)
+    header_row = int(submission.layout.get("header_row") or 1)
+    with translation.override("en" if language == "en" else "id"):
+        errors = reports.row_errors(submission, offset=offset, limit=min(limit, 10_000), frame=frame)
+    is_records = submission.channel in (Submission.Channel.API, Submission.Channel.FORM)
+    return {
+        "total": frame.height, "offset": offset,
+        "items": [{"row": e.row, "record": (e.row - header_row) if is_records else None, "column": e.column,
+                   "field": e.field, "value": e.value, "code": e.code, "message": e.message} for e in errors],
+    }

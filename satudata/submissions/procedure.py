@@ -1,0 +1,221 @@
+"""The steps of the collection and processing procedure, each in one function.
+
+``submit`` and ``resubmit`` hand a submission to the walidata and queue its validation;
+``accept`` and ``return_to_producer`` are the walidata's decision after checking; corrections
+replace returned rows; compilation into the registry runs in the worker. Transitions and their
+permissions live in ``workflow``.
+"""
+
+import datetime as dt
+import logging
+from typing import IO, Any
+
+import polars as pl
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from satudata.errors import DomainError
+from satudata.producers.models import Producer
+from satudata.submissions import services, tasks
+from satudata.submissions.errors import FileRejected
+from satudata.submissions.mapping import Mapping
+from satudata.submissions.models import RowCorrection, Submission
+from satudata.submissions.workflow import build_checklist, confirm_checklist, move
+
+logger = logging.getLogger(__name__)
+State = Submission.State
+# States in which a submission waits for someone and can be overdue.
+WAITING = (State.SUBMITTED, State.RESUBMITTED, State.VALIDATING, State.CHECKED, State.RETURNED, State.ACCEPTED)
+
+
+class ProcedureError(DomainError):
+    code = "submission.procedure"
+
+
+def submit(submission: Submission, *, actor: Any = None, background: bool = True,
+           on_progress: services.ProgressCallback | None = None) -> Submission:
+    """Hand a draft over to the walidata and validate it: in the background worker, or at once
+    when ``background`` is false (the command line, which shows its own progress)."""
+    with transaction.atomic():
+        move(submission, State.SUBMITTED, actor=actor)
+        if background:
+            tasks.enqueue_validation(submission.pk)
+    if not background:
+        run_validation(submission.pk, on_progress=on_progress)
+    submission.refresh_from_db()
+    return submission
+
+
+def run_validation(submission_id: int, *, on_progress: services.ProgressCallback | None = None) -> Submission | None:
+    """Validate a submitted or resubmitted submission and leave it checked for the walidata."""
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None or submission.state not in (State.SUBMITTED, State.RESUBMITTED):
+        return submission
+    move(submission, State.VALIDATING)
+    try:
+        services.validate(submission, Mapping.from_json(submission.mapping), on_progress=on_progress)
+    except FileRejected as exc:
+        logger.warning("Submission=%s could not be read: %s", submission.pk, exc.code)
+        move(submission, State.REJECTED, reason=exc.code)
+        return submission
+    submission.refresh_from_db()
+    submission.checklist = build_checklist(submission)
+    submission.save(update_fields=["checklist"])
+    move(submission, State.CHECKED, data={"accepted": submission.rows_accepted, "rejected": submission.rows_rejected})
+    submission.refresh_from_db()
+    return submission
+
+
+def accept(submission: Submission, *, actor: Any, answers: dict[str, tuple[bool, str]] | None = None,
+           reason: str = "", background: bool = True) -> Submission:
+    """The walidata accepts the checked submission; its valid rows are compiled in the background
+    worker, or at once when ``background`` is false."""
+    with transaction.atomic():
+        submission.checklist = confirm_checklist(submission, answers or {})
+        submission.save(update_fields=["checklist"])
+        if submission.rows_accepted == 0:
+            raise ProcedureError(_("Submission {id} has no valid row to compile; return it to the producer instead."),
+                                 id=submission.pk)
+        move(submission, State.ACCEPTED, actor=actor, reason=reason)
+        if background:
+            tasks.enqueue_compilation(submission.pk)
+    if not background:
+        run_compilation(submission.pk)
+    submission.refresh_from_db()
+    return submission
+
+
+def return_to_producer(submission: Submission, *, actor: Any, reason: str,
+                       answers: dict[str, tuple[bool, str]] | None = None) -> Submission:
+    """The walidata returns the submission with its rejected rows and a reason (Pasal 22 ayat 5)."""
+    if not reason.strip():
+        raise ProcedureError(_("Say why the submission is returned, so the producer knows what to correct."))
+    with transaction.atomic():
+        submission.checklist = confirm_checklist(submission, answers or {})
+        submission.return_reason = reason.strip()
+        submission.save(update_fields=["checklist", "return_reason"])
+        move(submission, State.RETURNED, actor=actor, reason=reason.strip())
+    submission.refresh_from_db()
+    return submission
+
+
+def rows_to_correct(submission: Submission) -> list[int]:
+    """Row numbers the producer is asked to correct: the rows that have an error."""
+    frame = services.error_frame(submission)
+    return sorted(frame.get_column("row").unique().to_list())
+
+
+def original_rows(submission: Submission, rows: list[int]) -> dict[int, dict[str, str | None]]:
+    """The cells of returned rows as the producer sent them, by variable code."""
+    path = submission.folder / "rejected.parquet"
+    if not path.exists() or not rows:
+        return {}
+    frame = pl.read_parquet(path).filter(pl.col("__row").is_in(rows))
+    variables = [c for c in frame.columns if not c.startswith("__")]
+    return {row["__row"]: {v: row[v] for v in variables} for row in frame.iter_rows(named=True)}
+
+
+@transaction.atomic
+def save_corrections(submission: Submission, corrections: dict[int, dict[str, str | None]], *,
+                     actor: Any = None) -> int:
+    """Store corrected values for returned rows; only rows the walidata returned may be corrected."""
+    if submission.state != State.RETURNED:
+        raise ProcedureError(_("Only a returned submission can be corrected; submission {id} is {state}."),
+                             id=submission.pk, state=State(submission.state).label)
+    allowed = set(rows_to_correct(submission))
+    unknown = sorted(set(corrections) - allowed)
+    if unknown:
+        raise ProcedureError(
+            _("Rows {rows} were not returned for correction; correct only the rows listed in the error report."),
+            rows=", ".join(map(str, unknown[:10])),
+        )
+    for row_number, values in corrections.items():
+        RowCorrection.objects.update_or_create(
+            submission=submission, row_number=row_number,
+            defaults={"values": values, "round": submission.round, "created_by": actor if getattr(actor, "pk", None) else None},
+        )
+    return len(corrections)
+
+
+def corrections_from_file(submission: Submission, source: IO[bytes], name: str, *, actor: Any = None) -> int:
+    """Read a correction file: the XLSX error report with its rows corrected, or any file with a
+    column giving the row number in the original file."""
+    from satudata.submissions import reading
+
+    folder = submission.folder / f"correction-{submission.round}"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / ("correction" + ("".join(c for c in name[-5:] if c.isalnum() or c == ".") or ".csv"))
+    with open(path, "wb") as handle:
+        while chunk := source.read(1024 * 1024):
+            handle.write(chunk)
+    headers = {c["header"]: c["variable"] for c in submission.mapping.get("columns", []) if c.get("variable")}
+    layout = reading.inspect_table(path, name, {reading.normalize_header(h) for h in headers} | {"baris di berkas anda", "row in your file"},
+                                   folder)
+    row_column = next((i for i, h in enumerate(layout.headers)
+                       if reading.normalize_header(h) in ("baris di berkas anda", "row in your file", "baris", "row")), None)
+    if row_column is None:
+        raise ProcedureError(_("{file} has no column with the row number of the original file. Correct the rows in the "
+                               "downloaded error report and upload that workbook."), file=name)
+    columns = {row_column: "__original_row"}
+    for index, header in enumerate(layout.headers):
+        if header in headers:
+            columns[index] = headers[header]
+    corrections: dict[int, dict[str, str | None]] = {}
+    for batch in reading.iter_batches(path, layout, columns, name):
+        for row in batch.iter_rows(named=True):
+            number = row.pop("__original_row")
+            row.pop("__row", None)
+            if number and str(number).strip().isdigit():
+                corrections[int(str(number).strip())] = {k: v for k, v in row.items() if not k.startswith("__")}
+    return save_corrections(submission, corrections, actor=actor)
+
+
+def resubmit(submission: Submission, *, actor: Any = None) -> Submission:
+    """Send the corrected submission back; rows already valid are not asked for again."""
+    if not submission.corrections.filter(round=submission.round).exists():
+        raise ProcedureError(_("Correct at least one returned row before resubmitting."))
+    with transaction.atomic():
+        move(submission, State.RESUBMITTED, actor=actor)
+        tasks.enqueue_validation(submission.pk)
+    submission.refresh_from_db()
+    return submission
+
+
+def run_compilation(submission_id: int) -> Submission | None:
+    """Compile an accepted submission. A crash leaves it accepted, so running this again resumes it."""
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None or submission.state != State.ACCEPTED:
+        return submission
+    services.compile_submission(submission)
+    submission.refresh_from_db()
+    return submission
+
+
+def overdue(today: dt.date | None = None):
+    """Submissions waiting past the due date of their step."""
+    today = today or timezone.localdate()
+    return Submission.objects.filter(state__in=WAITING, due_on__lt=today).select_related("producer")
+
+
+def producers_without_delivery(today: dt.date | None = None) -> list[tuple[Producer, dt.datetime | None]]:
+    """Active producers with no accepted delivery in the last year (Pasal 20 ayat 2), with their last one."""
+    today = today or timezone.localdate()
+    since = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=365), dt.time()))
+    delivered = Q(submissions__state__in=(State.ACCEPTED, State.COMPILED))
+    producers = Producer.objects.filter(is_active=True).annotate(last=Max("submissions__accepted_at", filter=delivered))
+    return [(p, p.last) for p in producers.order_by("code") if p.last is None or p.last < since]
+
+
+def notify_overdue(today: dt.date | None = None) -> int:
+    """E-mail the walidata the list of overdue steps; return how many there were."""
+    items = list(overdue(today))
+    if items and settings.SATUDATA_WALIDATA_EMAIL:
+        lines = [f"#{s.pk} {s.producer.code} {s.state} {s.due_on}" for s in items]
+        send_mail(str(_("Overdue submissions: {count}")).format(count=len(items)), "\n".join(lines),
+                  settings.DEFAULT_FROM_EMAIL, [settings.SATUDATA_WALIDATA_EMAIL], fail_silently=True)
+    logger.info("Overdue notice: %d submissions", len(items))
+    return len(items)
