@@ -1,14 +1,29 @@
-"""Fast inserts and updates for compiling large submissions, on SQLite and PostgreSQL.
+"""Fast inserts, updates and key lookups for compiling large submissions, on SQLite and PostgreSQL.
 
 The ORM's ``bulk_create`` builds a model instance per row, which costs more than the insert
-itself at a million rows, so compilation writes tuples straight through the DB-API cursor.
+itself at a million rows. So compilation writes Polars frames straight to the database. On
+PostgreSQL they go as CSV through ``COPY … FROM STDIN``, on SQLite through ``executemany`` on
+the driver's connection.
 """
 
-from collections.abc import Iterable, Sequence
+import io
+import itertools
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
+import polars as pl
 from django.db import connection
 
 CHUNK = 50_000
+# Rows per INSERT statement on SQLite. Each statement has a fixed cost, which includes updating
+# the AUTOINCREMENT counter. With 100 rows per statement, inserting businesses took about a
+# quarter less CPU time than with one row per statement.
+ROWS_PER_STATEMENT = 100
+# Page cache and sorter threads of the compiling connection on SQLite (see ``sqlite_bulk_settings``).
+BULK_CACHE_KIB = 1024 * 1024
+BULK_SORTER_THREADS = 2
 
 
 def reserve_ids(table: str, count: int) -> list[int]:
@@ -29,6 +44,63 @@ def reserve_ids(table: str, count: int) -> list[int]:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
         start = cursor.fetchone()[0] + 1
     return list(range(start, start + count))
+
+
+def database_datetime(value) -> str:
+    """Return an aware datetime as the text the database stores for it, as the ORM would write it."""
+    if connection.vendor == "sqlite":
+        return connection.ops.adapt_datetimefield_value(value)
+    return value.isoformat()
+
+
+def insert_frame(table: str, frame: pl.DataFrame) -> int:
+    """Insert every row of ``frame`` into the columns of the same names; return the number of rows.
+
+    Date columns are written as ISO text and datetimes must already be text (see
+    ``database_datetime``), so both drivers receive the same values.
+    """
+    if frame.height == 0:
+        return 0
+    frame = frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in frame.columns)
+    if connection.vendor == "postgresql":
+        _copy_csv(f"COPY {quote(table)} ({names}) FROM STDIN (FORMAT csv)", frame)
+    else:
+        _insert_sqlite(f"INSERT INTO {quote(table)} ({names}) VALUES ", frame)  # noqa: S608
+    return frame.height
+
+
+def _insert_sqlite(sql: str, frame: pl.DataFrame) -> None:
+    connection.ensure_connection()
+    driver = connection.connection
+    width = frame.width
+    max_variables = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    per_statement = max(1, min(ROWS_PER_STATEMENT, max_variables // width))
+    row = "(" + ", ".join(["?"] * width) + ")"
+    with connection.wrap_database_errors:
+        for chunk in frame.iter_slices(CHUNK):
+            # Column lists zipped into rows cost less than DataFrame.iter_rows.
+            rows = zip(*(column.to_list() for column in chunk.iter_columns()), strict=True)
+            values = list(itertools.chain.from_iterable(rows))
+            full = chunk.height // per_statement
+            step = per_statement * width
+            if full:
+                driver.executemany(sql + ", ".join([row] * per_statement),
+                                   (values[i * step:(i + 1) * step] for i in range(full)))
+            rest = chunk.height - full * per_statement
+            if rest:
+                driver.execute(sql + ", ".join([row] * rest), values[full * step:])
+
+
+def _copy_csv(sql: str, frame: pl.DataFrame) -> None:
+    # Polars writes null as an empty field and the empty string as "". COPY's CSV format
+    # reads them back the same way, as NULL and as ''.
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for chunk in frame.iter_slices(CHUNK):
+            buffer = io.BytesIO()
+            chunk.write_csv(buffer, include_header=False)
+            copy.write(buffer.getvalue())
 
 
 def insert_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
@@ -62,3 +134,121 @@ def update_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) ->
         with connection.cursor() as cursor:
             cursor.executemany(sql, chunk)
     return len(chunk)
+
+
+def key_condition(column: str, keys: Sequence) -> tuple[str, object]:
+    """Return an SQL condition "``column`` is one of ``keys``" and its one parameter.
+
+    The keys travel as one parameter (a JSON array on SQLite, an array on PostgreSQL), so a
+    hundred thousand keys cost one statement instead of one per few thousand keys.
+    ``column`` is trusted SQL.
+    """
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", list(keys)
+    return f"{column} IN (SELECT value FROM json_each(%s))", json.dumps(list(keys))  # noqa: S608
+
+
+def select_by_keys(select: str, column: str, keys: Sequence, *, where: str = "", params: Sequence = (),
+                   order_by: str = "") -> list[tuple]:
+    """Run ``select`` for the rows whose ``column`` is one of ``keys`` and return them.
+
+    ``select``, ``where`` and ``order_by`` are trusted SQL; ``where`` takes its values from ``params``.
+    """
+    if not keys:
+        return []
+    condition, key_param = key_condition(column, keys)
+    sql = f"{select} WHERE {condition}" + (f" AND {where}" if where else "")
+    if order_by:
+        sql += f" ORDER BY {order_by}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key_param, *params])
+        return cursor.fetchall()
+
+
+def update_by_keys(table: str, assignments: dict[str, object], column: str, keys: Sequence, *,
+                   where: str = "", params: Sequence = ()) -> int:
+    """Set ``assignments`` on the rows whose ``column`` is one of ``keys``; return the rows changed."""
+    if not keys:
+        return 0
+    quote = connection.ops.quote_name
+    condition, key_param = key_condition(quote(column), keys)
+    settings = ", ".join(f"{quote(name)} = %s" for name in assignments)
+    sql = f"UPDATE {quote(table)} SET {settings} WHERE {condition}" + (f" AND {where}" if where else "")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*assignments.values(), key_param, *params])
+        return cursor.rowcount
+
+
+@contextmanager
+def sqlite_bulk_settings() -> Iterator[None]:
+    """Give the SQLite connection a larger page cache and sorter threads while a bulk load runs.
+
+    Index pages of a table that grows by a million rows do not fit SQLite's default 2 MB
+    cache, so every insert would read and write them through the WAL again. Sorter threads
+    let ``CREATE INDEX`` sort on a second core. Neither setting touches durability. The
+    previous values come back on exit. Other databases are left alone.
+    """
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        cache_size = cursor.fetchone()[0]
+        cursor.execute("PRAGMA threads")
+        threads = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = {-int(BULK_CACHE_KIB)}")
+        cursor.execute(f"PRAGMA threads = {int(BULK_SORTER_THREADS)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+            cursor.execute(f"PRAGMA threads = {int(threads)}")
+
+
+@contextmanager
+def indexes_deferred(indexes: dict[str, set[tuple[str, ...]]]) -> Iterator[list[str]]:
+    """On SQLite, drop the given indexes of empty tables and build them again at the end.
+
+    ``indexes`` maps each table to the column tuples of its indexes to defer. Worth it for
+    indexes whose keys arrive in random order: building one from a million rows costs a
+    fraction of updating it on every insert. Indexes whose keys arrive in ascending order
+    cost little to update, and are better left in place, because a build reads the whole
+    table again. Unique indexes always stay.
+
+    Must run inside the transaction that loads the rows: if the load raises, the rollback
+    restores the indexes and nothing is built. Yields the names of the deferred indexes.
+    On other databases, and for tables that already have rows, nothing changes.
+    """
+    deferred: list[tuple[str, str]] = []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for table, columns in indexes.items():
+                cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")  # noqa: S608
+                if cursor.fetchone() is None:
+                    deferred.extend(_indexes_on(cursor, table, columns))
+            for name, _sql in deferred:
+                cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    yield [name for name, _sql in deferred]
+    if deferred:
+        with connection.cursor() as cursor:
+            for _name, sql in deferred:
+                cursor.execute(sql)
+
+
+def _indexes_on(cursor, table: str, wanted: set[tuple[str, ...]]) -> list[tuple[str, str]]:
+    """Return (name, CREATE statement) of the non-unique indexes of ``table`` on one of ``wanted``."""
+    quote = connection.ops.quote_name
+    cursor.execute(f"PRAGMA index_list({quote(table)})")
+    unique = {name for _seq, name, is_unique, *_rest in cursor.fetchall() if is_unique}
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+        [table],
+    )
+    found = []
+    for name, sql in cursor.fetchall():
+        cursor.execute(f"PRAGMA index_info({quote(name)})")
+        columns = tuple(column for _rank, _cid, column in cursor.fetchall())
+        if name not in unique and columns in wanted:
+            found.append((name, sql))
+    return found

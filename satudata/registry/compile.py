@@ -6,7 +6,6 @@ its previous master data as an earlier version. Transaction values are stored pe
 year; a newer record for the same year supersedes the older one, which stays in the history.
 """
 
-import datetime as dt
 import json
 import logging
 import time
@@ -14,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import polars as pl
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,8 +28,6 @@ from satudata.validation.specs import StandardSpec
 
 logger = logging.getLogger(__name__)
 
-BATCH_ROWS = 100_000
-QUERY_CHUNK = 5_000
 
 # Variables stored in columns of Business; other master variables go to Business.attributes.
 BUSINESS_COLUMNS = {
@@ -71,6 +68,18 @@ class StaleRegionCodes(DomainError):
     http_status = 409
 
 
+# Indexes whose keys arrive in random order when an empty registry is loaded; SQLite builds
+# them after the load (see bulk.indexes_deferred). The indexes that matching uses (NIB, NIK
+# index, owner and name key) stay, because each batch is matched against the ones before it.
+INDEXES_BUILT_AFTER_LOAD = {
+    Owner._meta.db_table: {("name_key",), ("phone_index",), ("email_index",)},
+    Business._meta.db_table: {
+        ("kbli_category",), ("kbli_division",), ("village_code",), ("district_code",), ("regency_code",),
+        ("province_code",), ("scale",),
+    },
+}
+
+
 @dataclass
 class CompileResult:
     created: int = 0
@@ -85,6 +94,7 @@ class Compiler:
         self.submission = submission
         self.standard = standard
         self.now = timezone.now()
+        self.now_text = bulk.database_datetime(self.now)
         self.ciphers = {code: FieldCipher(code) for code in SEALED}
         self.indexes = {code: BlindIndex(purpose) for code, purpose in INDEXED.items()}
         # Codes are stored in the KBLI edition they were validated against, which the producer may declare.
@@ -132,6 +142,7 @@ class Compiler:
                 list(divisions), list(divisions.values()), default="", return_dtype=pl.String
             ).alias("__category"),
             pl.col("__row").cast(pl.Int64),
+            pl.col("reference_year").cast(pl.Int32),
         )
 
     def _current_villages(self, frame: pl.DataFrame) -> pl.DataFrame:
@@ -176,60 +187,55 @@ class Compiler:
         columns = []
         for code in SEALED:
             values = address if code == "owner_address" else frame.get_column(code).cast(pl.String)
-            plain = values.to_list()
-            columns.append(pl.Series(f"__sealed_{code}", self.ciphers[code].encrypt_many(plain), dtype=pl.String))
+            columns.append(self.ciphers[code].encrypt_series(values).alias(f"__sealed_{code}"))
             if code in self.indexes:
-                columns.append(pl.Series(f"__index_{code}", self.indexes[code].compute_many(plain), dtype=pl.String))
+                columns.append(self.indexes[code].compute_series(values).alias(f"__index_{code}"))
         return frame.with_columns(columns).drop(list(SEALED) + ["owner_rt", "owner_rw"])
 
     # -- matching ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _chunks(values: list, size: int = QUERY_CHUNK) -> Iterator[list]:
-        for start in range(0, len(values), size):
-            yield values[start:start + size]
-
     def _match(self, frame: pl.DataFrame) -> pl.DataFrame:
-        """Add ``__business_id`` and ``__owner_id`` of the registry business each row describes."""
-        by_nib: dict[str, tuple[int, int]] = {}
-        nibs = frame.get_column("nib").drop_nulls().unique().to_list()
-        for chunk in self._chunks(nibs):
-            for nib, business_id, owner_id in Business.objects.filter(
-                nib__in=chunk, status=Business.Status.ACTIVE
-            ).order_by("id").values_list("nib", "id", "owner_id"):
-                by_nib.setdefault(nib, (business_id, owner_id))
-        owners: dict[str, int] = {}
-        niks = frame.get_column("__index_owner_nik").drop_nulls().unique().to_list()
-        for chunk in self._chunks(niks):
-            for index, owner_id in Owner.objects.filter(nik_index__in=chunk).values_list("nik_index", "id"):
-                owners.setdefault(index, owner_id)
-        by_owner_name: dict[tuple[int, str], int] = {}
-        for chunk in self._chunks(list(set(owners.values()))):
-            for business_id, owner_id, key in Business.objects.filter(
-                owner_id__in=chunk, status=Business.Status.ACTIVE
-            ).order_by("id").values_list("id", "owner_id", "name_key"):
-                by_owner_name.setdefault((owner_id, key), business_id)
+        """Add ``__business_id`` and ``__owner_id`` of the registry business each row describes.
 
-        business_ids: list[int | None] = []
-        owner_ids: list[int | None] = []
-        for nib, nik_index, key in frame.select("nib", "__index_owner_nik", "__name_key").iter_rows():
-            found = by_nib.get(nib) if nib else None
-            if found is not None:
-                business_ids.append(found[0])
-                owner_ids.append(found[1])
-                continue
-            owner_id = owners.get(nik_index) if nik_index else None
-            business_id = by_owner_name.get((owner_id, key)) if owner_id is not None else None
-            business_ids.append(business_id)
-            owner_ids.append(owner_id)
-        return frame.with_columns(
-            pl.Series("__business_id", business_ids, dtype=pl.Int64),
-            pl.Series("__owner_id", owner_ids, dtype=pl.Int64),
+        A row matches the oldest active business with its NIB; a row whose NIB matches none
+        matches by its owner's NIK and the business's name key.
+        """
+        businesses, owners = Business._meta.db_table, Owner._meta.db_table
+        active = [Business.Status.ACTIVE.value]
+        by_nib = _frame(bulk.select_by_keys(
+            f"SELECT nib, id, owner_id FROM {businesses}",  # noqa: S608
+            "nib", frame.get_column("nib").drop_nulls().unique().to_list(),
+            where="status = %s", params=active, order_by="id",
+        ), {"nib": pl.String, "__nib_business": pl.Int64, "__nib_owner": pl.Int64})
+        by_nik = _frame(bulk.select_by_keys(
+            f"SELECT nik_index, id FROM {owners}",  # noqa: S608
+            "nik_index", frame.get_column("__index_owner_nik").drop_nulls().unique().to_list(), order_by="id",
+        ), {"__index_owner_nik": pl.String, "__nik_owner": pl.Int64})
+        by_nik = by_nik.unique("__index_owner_nik", keep="first", maintain_order=True)
+        by_name = _frame(bulk.select_by_keys(
+            f"SELECT owner_id, name_key, id FROM {businesses}",  # noqa: S608
+            "owner_id", by_nik.get_column("__nik_owner").unique().to_list(),
+            where="status = %s", params=active, order_by="id",
+        ), {"__nik_owner": pl.Int64, "__name_key": pl.String, "__name_business": pl.Int64})
+
+        frame = (
+            frame
+            .join(by_nib.unique("nib", keep="first", maintain_order=True), on="nib", how="left",
+                  maintain_order="left")
+            .join(by_nik, on="__index_owner_nik", how="left", maintain_order="left")
+            .join(by_name.unique(["__nik_owner", "__name_key"], keep="first", maintain_order=True),
+                  on=["__nik_owner", "__name_key"], how="left", maintain_order="left")
         )
+        by_nib_found = pl.col("__nib_business").is_not_null()
+        return frame.with_columns(
+            pl.when(by_nib_found).then(pl.col("__nib_business")).otherwise(pl.col("__name_business"))
+            .alias("__business_id"),
+            pl.when(by_nib_found).then(pl.col("__nib_owner")).otherwise(pl.col("__nik_owner")).alias("__owner_id"),
+        ).drop("__nib_business", "__nib_owner", "__nik_owner", "__name_business")
 
-    # -- writing -----------------------------------------------------------------------------------
+    # -- rows to write -----------------------------------------------------------------------------
 
-    def _snapshot(self, frame: pl.DataFrame) -> pl.Series:
+    def _snapshot(self) -> pl.Expr:
         """Master data of each row as JSON: clear values, blind indexes and sealed tokens."""
         clear = [c for c in self.master_codes if c not in SEALED and c not in ("owner_rt", "owner_rw")]
         exprs = {code: pl.col(code) for code in clear}
@@ -237,40 +243,37 @@ class Compiler:
         values = pl.struct(**exprs)
         index = pl.struct(**{code: pl.col(f"__index_{code}") for code in INDEXED})
         sealed = pl.struct(**{code: pl.col(f"__sealed_{code}") for code in SEALED})
-        return frame.select(
-            pl.struct(values=values, index=index, sealed=sealed).struct.json_encode().alias("data")
-        ).to_series()
+        return pl.struct(values=values, index=index, sealed=sealed).struct.json_encode()
 
     @staticmethod
-    def _comparable(data: str) -> str:
-        parsed = json.loads(data)
+    def _comparable(data: str | dict) -> str:
+        parsed = json.loads(data) if isinstance(data, str) else data
         return json.dumps({"values": parsed["values"], "index": parsed["index"]}, sort_keys=True)
 
-    def _transactions_json(self, frame: pl.DataFrame) -> pl.Series:
-        present = [c for c in self.transaction_codes if c in frame.columns]
-        return frame.select(
-            pl.struct(**{c: pl.col(c) for c in present}).struct.json_encode().alias("values")
-        ).to_series()
-
-    def _attributes_json(self, frame: pl.DataFrame) -> pl.Series:
+    def _attributes(self) -> pl.Expr:
         if not self.attribute_codes:
-            return pl.Series("attributes", ["{}"] * frame.height)
-        return frame.select(
-            pl.struct(**{c: pl.col(c) for c in self.attribute_codes}).struct.json_encode().alias("attributes")
-        ).to_series()
+            return pl.lit("{}")
+        return pl.struct(**{c: pl.col(c) for c in self.attribute_codes}).struct.json_encode()
 
-    def _owner_rows(self, frame: pl.DataFrame, ids: list[int]) -> Iterator[tuple]:
-        columns = frame.select(
-            "__index_owner_nik", "__sealed_owner_nik", "owner_name", "__owner_name_key", "owner_sex",
-            "owner_birth_date", "owner_education", "owner_disability", "__sealed_owner_phone",
-            "__index_owner_phone", "__sealed_owner_email", "__index_owner_email", "__sealed_owner_address",
-            "owner_village_code",
-        ).iter_rows()
-        for owner_id, row in zip(ids, columns, strict=True):
-            (nik_index, nik, name, name_key, sex, birth, education, disability, phone, phone_index,
-             email, email_index, address, village) = row
-            yield (owner_id, nik_index, nik, name, name_key, sex or "", birth, education or "", disability,
-                   phone, phone_index, email, email_index, address, village or "", self.now, self.now)
+    @staticmethod
+    def _owner_columns() -> list[pl.Expr]:
+        """Owner columns other than id and timestamps, in the order of OWNER_INSERT."""
+        return [
+            pl.col("__index_owner_nik").alias("nik_index"),
+            pl.col("__sealed_owner_nik").alias("nik_encrypted"),
+            pl.col("owner_name").alias("name"),
+            pl.col("__owner_name_key").alias("name_key"),
+            pl.col("owner_sex").fill_null("").alias("sex"),
+            pl.col("owner_birth_date").alias("birth_date"),
+            pl.col("owner_education").fill_null("").alias("education"),
+            pl.col("owner_disability").alias("has_disability"),
+            pl.col("__sealed_owner_phone").alias("phone_encrypted"),
+            pl.col("__index_owner_phone").alias("phone_index"),
+            pl.col("__sealed_owner_email").alias("email_encrypted"),
+            pl.col("__index_owner_email").alias("email_index"),
+            pl.col("__sealed_owner_address").alias("address_encrypted"),
+            pl.col("owner_village_code").fill_null("").alias("village_code"),
+        ]
 
     OWNER_INSERT = (
         "id", "nik_index", "nik_encrypted", "name", "name_key", "sex", "birth_date", "education",
@@ -284,167 +287,213 @@ class Compiler:
         "longitude", "year_started", "month_started", "scale", "scale_is_derived", "attributes",
     )
 
-    def _business_values(self, frame: pl.DataFrame) -> Iterator[tuple]:
-        attributes = self._attributes_json(frame)
-        rows = frame.select(
-            "nib", "business_name", "__name_key", "legal_form", "kbli", "__category", "__division",
-            "main_activity", "products", "business_address", "business_rt", "business_rw",
-            "business_village_code", "__district", "__regency", "__province", "__submitted_village",
-            "__submitted_edition", "latitude", "longitude", "year_started", "month_started", "business_scale",
-            "business_scale__derived",
-        ).iter_rows()
-        for row, attrs in zip(rows, attributes, strict=True):
-            (nib, name, key, legal_form, kbli, category, division, activity, products, address, rt, rw,
-             village, district, regency, province, submitted_village, submitted_edition, lat, lon, year, month,
-             scale, derived) = row
-            yield (nib, name, key, legal_form or "", kbli, self.kbli_edition, category, division, activity or "",
-                   products or "", address, rt or "", rw or "", village, district, regency, province,
-                   self.region_edition, submitted_village or "", submitted_edition or "", lat, lon, year, month,
-                   scale or "", bool(derived), attrs)
+    def _business_columns(self) -> list[pl.Expr]:
+        """Business columns in the order of BUSINESS_FIELDS."""
+        return [
+            pl.col("nib"),
+            pl.col("business_name").alias("name"),
+            pl.col("__name_key").alias("name_key"),
+            pl.col("legal_form").fill_null(""),
+            pl.col("kbli"),
+            pl.lit(self.kbli_edition).alias("kbli_edition"),
+            pl.col("__category").alias("kbli_category"),
+            pl.col("__division").alias("kbli_division"),
+            pl.col("main_activity").fill_null(""),
+            pl.col("products").fill_null(""),
+            pl.col("business_address").alias("address"),
+            pl.col("business_rt").fill_null("").alias("rt"),
+            pl.col("business_rw").fill_null("").alias("rw"),
+            pl.col("business_village_code").alias("village_code"),
+            pl.col("__district").alias("district_code"),
+            pl.col("__regency").alias("regency_code"),
+            pl.col("__province").alias("province_code"),
+            pl.lit(self.region_edition).alias("region_edition"),
+            pl.col("__submitted_village").fill_null("").alias("submitted_village_code"),
+            pl.col("__submitted_edition").fill_null("").alias("submitted_region_edition"),
+            pl.col("latitude"),
+            pl.col("longitude"),
+            pl.col("year_started"),
+            pl.col("month_started"),
+            pl.col("business_scale").fill_null("").alias("scale"),
+            pl.col("business_scale__derived").cast(pl.Boolean).fill_null(False).alias("scale_is_derived"),
+            self._attributes().alias("attributes"),
+        ]
+
+    def _version_values(self, frame: pl.DataFrame, number: pl.Expr) -> pl.DataFrame:
+        return frame.select(
+            pl.col("__business_id").alias("business_id"),
+            number.alias("number"),
+            self._snapshot().alias("data"),
+            pl.date(pl.col("reference_year"), 1, 1).alias("valid_from"),
+            pl.lit(self.now_text).alias("recorded_at"),
+            pl.lit(self.submission.pk, dtype=pl.Int64).alias("submission_id"),
+            pl.col("__row").alias("row_number"),
+        )
+
+    # -- writing -----------------------------------------------------------------------------------
 
     def compile_batch(self, batch: pl.DataFrame) -> None:
-        frame = self._seal(self._complete(batch))
-        frame = self._match(frame)
-        submission_id = self.submission.pk
-
+        frame = self._match(self._seal(self._complete(batch)))
         new = frame.filter(pl.col("__business_id").is_null())
         old = frame.filter(pl.col("__business_id").is_not_null())
+        if new.height:
+            new = self._insert_new(new)
+        if old.height:
+            self._update_existing(old)
+        self._insert_transactions(new, old)
 
-        # Owners of new businesses: an owner already registered, one new owner per NIK, or one per row without NIK.
+    def _insert_owners(self, new: pl.DataFrame) -> pl.DataFrame:
+        """Register the owners that rows of new businesses need; return the rows with ``__owner_id`` set.
+
+        A row keeps the registered owner it matched; otherwise rows with the same NIK share one
+        new owner, and each row without a NIK gets its own.
+        """
         needs_owner = new.filter(pl.col("__owner_id").is_null())
         with_nik = needs_owner.filter(pl.col("__index_owner_nik").is_not_null()).unique(
             "__index_owner_nik", keep="first", maintain_order=True
         )
         without_nik = needs_owner.filter(pl.col("__index_owner_nik").is_null())
-        owner_source = pl.concat([with_nik, without_nik])
-        owner_ids = bulk.reserve_ids(Owner._meta.db_table, owner_source.height)
-        bulk.insert_rows(Owner._meta.db_table, self.OWNER_INSERT, self._owner_rows(owner_source, owner_ids))
-        nik_owner = dict(zip(with_nik.get_column("__index_owner_nik").to_list(), owner_ids[: with_nik.height], strict=True))
-        row_owner = dict(zip(without_nik.get_column("__row").to_list(), owner_ids[with_nik.height:], strict=True))
-        resolved_owner = [
-            existing if existing is not None else (nik_owner.get(nik) if nik else row_owner[row])
-            for existing, nik, row in new.select("__owner_id", "__index_owner_nik", "__row").iter_rows()
-        ]
-        new = new.with_columns(pl.Series("__owner_id", resolved_owner, dtype=pl.Int64))
+        source = pl.concat([with_nik, without_nik])
+        ids = pl.Series("id", bulk.reserve_ids(Owner._meta.db_table, source.height), dtype=pl.Int64)
+        bulk.insert_frame(Owner._meta.db_table, source.select(
+            ids,
+            *self._owner_columns(),
+            pl.lit(self.now_text).alias("created_at"),
+            pl.lit(self.now_text).alias("updated_at"),
+        ))
 
-        # New businesses with fresh UMKM codes.
-        if new.height:
-            business_ids = bulk.reserve_ids(Business._meta.db_table, new.height)
-            counter = UmkmCodeCounter.objects.select_for_update().get(pk=1)
-            codes = format_codes(counter.last_value + 1, new.height).to_list()
-            counter.last_value += new.height
-            counter.save(update_fields=["last_value"])
-            new = new.with_columns(pl.Series("__business_id", business_ids, dtype=pl.Int64))
-            columns = ("id", "umkm_code", "status", "owner_id", *self.BUSINESS_FIELDS,
-                       "first_submission_id", "last_submission_id", "created_at", "updated_at")
-            bulk.insert_rows(Business._meta.db_table, columns, (
-                (bid, code, Business.Status.ACTIVE, owner, *values, submission_id, submission_id, self.now, self.now)
-                for bid, code, owner, values in zip(
-                    business_ids, codes, new.get_column("__owner_id").to_list(), self._business_values(new), strict=True
-                )
-            ))
-            snapshots = self._snapshot(new)
-            bulk.insert_rows(BusinessVersion._meta.db_table, (
-                "business_id", "number", "data", "valid_from", "recorded_at", "submission_id", "row_number"
-            ), (
-                (bid, 1, data, dt.date(int(year), 1, 1), self.now, submission_id, row)
-                for bid, data, year, row in zip(
-                    business_ids, snapshots, new.get_column("reference_year").to_list(),
-                    new.get_column("__row").to_list(), strict=True,
-                )
-            ))
-            self.result.created += new.height
+        by_nik = pl.DataFrame({
+            "__index_owner_nik": with_nik.get_column("__index_owner_nik"),
+            "__nik_new_owner": ids[:with_nik.height],
+        })
+        by_row = pl.DataFrame({
+            "__row": without_nik.get_column("__row"),
+            "__row_new_owner": ids[with_nik.height:],
+        })
+        return (
+            new
+            .join(by_nik, on="__index_owner_nik", how="left", maintain_order="left")
+            .join(by_row, on="__row", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("__owner_id", "__nik_new_owner", "__row_new_owner").alias("__owner_id"))
+            .drop("__nik_new_owner", "__row_new_owner")
+        )
 
-        if old.height:
-            self._update_existing(old)
+    def _insert_new(self, new: pl.DataFrame) -> pl.DataFrame:
+        """Register new businesses with fresh UMKM codes, their owners and first versions."""
+        new = self._insert_owners(new)
+        submission_id = pl.lit(self.submission.pk, dtype=pl.Int64)
+        ids = bulk.reserve_ids(Business._meta.db_table, new.height)
+        new = new.with_columns(pl.Series("__business_id", ids, dtype=pl.Int64))
+        counter = UmkmCodeCounter.objects.select_for_update().get(pk=1)
+        codes = format_codes(counter.last_value + 1, new.height)
+        counter.last_value += new.height
+        counter.save(update_fields=["last_value"])
 
-        self._insert_transactions(pl.concat([new, old], how="diagonal_relaxed"))
+        bulk.insert_frame(Business._meta.db_table, new.select(
+            pl.col("__business_id").alias("id"),
+            pl.lit(codes).alias("umkm_code"),
+            pl.lit(Business.Status.ACTIVE.value).alias("status"),
+            pl.col("__owner_id").alias("owner_id"),
+            *self._business_columns(),
+            submission_id.alias("first_submission_id"),
+            submission_id.alias("last_submission_id"),
+            pl.lit(self.now_text).alias("created_at"),
+            pl.lit(self.now_text).alias("updated_at"),
+        ))
+        first_versions = self._version_values(new, pl.lit(1, dtype=pl.Int64))
+        bulk.insert_frame(BusinessVersion._meta.db_table, first_versions)
+        self.result.created += new.height
+        return new
 
     def _update_existing(self, old: pl.DataFrame) -> None:
+        """Update matched businesses whose master data changed, keeping the previous state as a version."""
         submission_id = self.submission.pk
         ids = old.get_column("__business_id").to_list()
         # business id → (id of its current version, version number, data)
-        current: dict[int, tuple[int, int, str]] = {}
-        for chunk in self._chunks(ids):
-            for version_id, business_id, number, data in BusinessVersion.objects.filter(
-                business_id__in=chunk, superseded_at__isnull=True
-            ).values_list("id", "business_id", "number", "data"):
-                current[business_id] = (version_id, number, json.dumps(data))
-        snapshots = self._snapshot(old).to_list()
+        current: dict[int, tuple[int, int, str | dict]] = {
+            business_id: (version_id, number, data)
+            for version_id, business_id, number, data in bulk.select_by_keys(
+                f"SELECT id, business_id, number, data FROM {BusinessVersion._meta.db_table}",  # noqa: S608
+                "business_id", ids, where="superseded_at IS NULL",
+            )
+        }
+        snapshots = old.select(self._snapshot()).to_series().to_list()
         changed_rows: list[int] = []
         for position, (business_id, data) in enumerate(zip(ids, snapshots, strict=True)):
             previous = current.get(business_id)
             if previous is None or self._comparable(previous[2]) != self._comparable(data):
                 changed_rows.append(position)
-        unchanged = old.height - len(changed_rows)
-        self.result.unchanged += unchanged
+        self.result.unchanged += old.height - len(changed_rows)
         self.result.updated += len(changed_rows)
+
         changed = old[changed_rows] if changed_rows else old.clear()
         if changed.height:
             changed_ids = changed.get_column("__business_id").to_list()
-            bulk.update_rows(BusinessVersion._meta.db_table, ("superseded_at",), (
-                (self.now, current[bid][0]) for bid in changed_ids if bid in current
-            ))
-            bulk.insert_rows(BusinessVersion._meta.db_table, (
-                "business_id", "number", "data", "valid_from", "recorded_at", "submission_id", "row_number"
-            ), (
-                (bid, (current[bid][1] + 1) if bid in current else 1, data, dt.date(int(year), 1, 1), self.now,
-                 submission_id, row)
-                for bid, data, year, row in zip(
-                    changed_ids, [snapshots[p] for p in changed_rows],
-                    changed.get_column("reference_year").to_list(), changed.get_column("__row").to_list(), strict=True,
-                )
-            ))
-            bulk.update_rows(Business._meta.db_table, (*self.BUSINESS_FIELDS, "last_submission_id", "updated_at"), (
-                (*values, submission_id, self.now, bid)
-                for bid, values in zip(changed_ids, self._business_values(changed), strict=True)
+            bulk.update_by_keys(BusinessVersion._meta.db_table, {"superseded_at": self.now_text}, "id",
+                                [current[bid][0] for bid in changed_ids if bid in current])
+            numbers = pl.Series([current[bid][1] + 1 if bid in current else 1 for bid in changed_ids],
+                                dtype=pl.Int64)
+            bulk.insert_frame(BusinessVersion._meta.db_table, self._version_values(changed, pl.lit(numbers)))
+            business_values = changed.select(self._business_columns()).iter_rows()
+            business_columns = (*self.BUSINESS_FIELDS, "last_submission_id", "updated_at")
+            bulk.update_rows(Business._meta.db_table, business_columns, (
+                (*values, submission_id, self.now_text, bid)
+                for bid, values in zip(changed_ids, business_values, strict=True)
             ))
             owner_ids = changed.get_column("__owner_id").to_list()
-            bulk.update_rows(Owner._meta.db_table, self.OWNER_INSERT[1:-2] + ("updated_at",), (
-                (*row[1:-2], self.now, owner_id)
-                for owner_id, row in zip(owner_ids, self._owner_rows(changed, owner_ids), strict=True)
+            owner_values = changed.select(self._owner_columns()).with_columns(
+                pl.col(pl.Date).dt.strftime("%Y-%m-%d")
+            )
+            bulk.update_rows(Owner._meta.db_table, (*self.OWNER_INSERT[1:-2], "updated_at"), (
+                (*values, self.now_text, owner_id)
+                for owner_id, values in zip(owner_ids, owner_values.iter_rows(), strict=True)
             ))
         changed_positions = set(changed_rows)
-        unchanged_ids = [bid for p, bid in enumerate(ids) if p not in changed_positions]
-        bulk.update_rows(Business._meta.db_table, ("last_submission_id",), ((submission_id, bid) for bid in unchanged_ids))
+        unchanged_ids = [bid for position, bid in enumerate(ids) if position not in changed_positions]
+        bulk.update_by_keys(Business._meta.db_table, {"last_submission_id": submission_id}, "id",
+                            unchanged_ids)
 
-    def _insert_transactions(self, frame: pl.DataFrame) -> None:
+    def _insert_transactions(self, new: pl.DataFrame, old: pl.DataFrame) -> None:
+        """Store each row's transaction values; they supersede the current record of the same year.
+
+        Only matched businesses can have records already, because new ones got their ids in this batch.
+        """
+        for (period,), rows in old.group_by("reference_year"):
+            bulk.update_by_keys(
+                TransactionRecord._meta.db_table, {"superseded_at": self.now_text}, "business_id",
+                rows.get_column("__business_id").to_list(), where="period = %s AND superseded_at IS NULL",
+                params=[period],
+            )
+        frame = pl.concat([new, old], how="diagonal_relaxed")
         if not frame.height:
             return
-        submission_id = self.submission.pk
-        matched = frame.filter(pl.col("__owner_id").is_not_null())
-        with connection.cursor() as cursor:
-            superseded = [
-                (self.now, bid, int(year))
-                for bid, year in frame.select("__business_id", "reference_year").iter_rows()
-            ]
-            if matched.height and TransactionRecord.objects.exists():
-                cursor.executemany(
-                    f"UPDATE {TransactionRecord._meta.db_table} SET superseded_at = %s "  # noqa: S608
-                    "WHERE business_id = %s AND period = %s AND superseded_at IS NULL",
-                    superseded,
-                )
-        values = self._transactions_json(frame)
-        bulk.insert_rows(TransactionRecord._meta.db_table, (
-            "business_id", "period", "values", "standard_version", "recorded_at", "submission_id", "row_number"
-        ), (
-            (bid, int(year), data, self.standard.label, self.now, submission_id, row)
-            for bid, year, data, row in zip(
-                frame.get_column("__business_id").to_list(), frame.get_column("reference_year").to_list(),
-                values, frame.get_column("__row").to_list(), strict=True,
-            )
-        ))
+        present = [c for c in self.transaction_codes if c in frame.columns]
+        records = frame.select(
+            pl.col("__business_id").alias("business_id"),
+            pl.col("reference_year").alias("period"),
+            pl.struct(**{c: pl.col(c) for c in present}).struct.json_encode().alias("values"),
+            pl.lit(self.standard.label).alias("standard_version"),
+            pl.lit(self.now_text).alias("recorded_at"),
+            pl.lit(self.submission.pk, dtype=pl.Int64).alias("submission_id"),
+            pl.col("__row").alias("row_number"),
+        )
+        bulk.insert_frame(TransactionRecord._meta.db_table, records)
         self.result.transactions += frame.height
+
+
+def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def compile_rows(submission, standard: StandardSpec, batches: Iterator[pl.DataFrame]) -> CompileResult:
     """Compile all batches in one transaction: the registry gets all of them or none."""
     started = time.monotonic()
     compiler = Compiler(submission, standard)
-    with transaction.atomic():
+    with transaction.atomic(), bulk.sqlite_bulk_settings():
         UmkmCodeCounter.objects.get_or_create(pk=1)
-        for batch in batches:
-            compiler.compile_batch(batch)
+        with bulk.indexes_deferred(INDEXES_BUILT_AFTER_LOAD):
+            for batch in batches:
+                compiler.compile_batch(batch)
     compiler.result.seconds = round(time.monotonic() - started, 3)
     logger.info(
         "Compiled submission=%s created=%d updated=%d unchanged=%d seconds=%.1f",
