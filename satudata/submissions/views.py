@@ -55,6 +55,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             submission = services.receive_file(
                 producer=producer, source=upload_file, original_name=upload_file.name, user=user,
                 reference_year=form.cleaned_data["reference_year"], source_ip=client_ip(request),
+                kbli_edition=form.cleaned_data["kbli_edition"],
             )
             services.inspect(submission)
         except FileRejected as exc:
