@@ -46,6 +46,30 @@ def test_sign_in_page_renders_in_both_languages(client):
     assert b'lang="en"' in english.content
 
 
+def test_sign_in_links_account_request(client):
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert f'href="{reverse("accounts:request")}"' in page
+
+
+def test_api_docs_load_no_outside_files(client):
+    sign_in_verified(client, User.objects.get(username="walidata"))
+    page = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in page
+    assert "http://" not in page
+    assert "https://" not in page
+
+
+def test_console_mail_keeps_stdout_clean(capsys):
+    from django.core.mail import get_connection, send_mail
+
+    # The tests' own settings replace the default backend with an in-memory one, so name it.
+    connection = get_connection("satudata.portal.mail.ConsoleEmailBackend")
+    send_mail("Subjek", "Isi", "a@localhost", ["b@localhost"], connection=connection)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Subjek" in captured.err
+
+
 def test_anonymous_user_is_sent_to_sign_in(client):
     response = client.get(reverse("registry:list"))
     assert response.status_code == 302
