@@ -70,6 +70,20 @@ def test_console_mail_keeps_stdout_clean(capsys):
     assert "Subjek" in captured.err
 
 
+def test_aggregate_only_user_gets_counts(client, tmp_path, producer_bandung):
+    from satudata.registry.models import Business
+
+    submit(write_csv(tmp_path / "a.csv", rows_with({})), producer_bandung)
+    code = Business.objects.get().umkm_code
+    sign_in_verified(client, User.objects.get(username="pengguna-bandung"))
+    listing = client.get(reverse("registry:list"))
+    assert listing.status_code == 302
+    assert listing.url == reverse("registry:counts")
+    assert client.get(reverse("registry:detail", args=[code])).status_code == 404
+    counts = client.get(reverse("registry:counts"))
+    assert counts.context["grand_total"] == 1
+
+
 def test_anonymous_user_is_sent_to_sign_in(client):
     response = client.get(reverse("registry:list"))
     assert response.status_code == 302
