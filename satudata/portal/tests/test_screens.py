@@ -106,6 +106,14 @@ def test_producer_uploads_confirms_and_sees_result(bandung_client, tmp_path):
     assert b"nib.format" in detail.content
 
 
+def test_mapping_counts_upload_year_as_supplied(bandung_client, tmp_path):
+    rows = [{k: v for k, v in row.items() if k != "Tahun referensi"} for row in rows_with({})]
+    with_year = _upload(bandung_client, write_csv(tmp_path / "with-year.csv", rows))
+    page = bandung_client.get(reverse("submissions:mapping", args=[with_year.pk]))
+    assert "reference_year" in with_year.mapping["missing_required"]
+    assert page.context["missing"] == []
+
+
 def test_error_report_xlsx_marks_the_faulty_cell(bandung_client, tmp_path, producer_bandung):
     bandung = User.objects.get(username="produsen-bandung")
     submission = submit(write_csv(tmp_path / "bad.csv", rows_with({}, {"NIB": "12"})), producer_bandung)
