@@ -83,8 +83,14 @@ def business_detail(request: HttpRequest, umkm_code: str) -> HttpResponse:
     record(Action.REGISTRY_VIEWED, actor=request.user, object_type="business", object_id=business.umkm_code,
            source_ip=client_ip(request), data={"by_name": not owner.masked})
     regions = region_lookup()
+    variables = business.first_submission.standard_version.variables.all()
+    labels = {variable.code: variable.label for variable in variables}
     return render(request, "registry/detail.html", {
-        "business": business, "owner": owner, "transactions": presentation.transactions_of(business),
+        "business": business, "owner": owner,
+        "transactions": [(t, presentation.labelled_values(t.values, labels))
+                         for t in presentation.transactions_of(business)],
+        "scale_label": presentation.code_label("business_scale", business.scale),
+        "sex_label": presentation.code_label("sex", owner.sex),
         "history": presentation.history_of(business),
         "village_name": regions.names.name_of(business.village_code) if regions else "",
         "region_path": [regions.names.name_of(c) for c in (business.province_code, business.regency_code,

@@ -179,6 +179,10 @@ def test_walidata_sees_business_with_personal_data(walidata_client, tmp_path, pr
     assert page.status_code == 200
     assert b"3273015203900001" in page.content
     assert b"Warung Siti 0" in page.content
+    text = page.content.decode()
+    # Amounts are grouped the Indonesian way and codes are shown by their names.
+    assert "15.000.000" in text
+    assert "MIKRO" not in text
 
 
 def test_producer_without_by_name_access_sees_masked_nik(bandung_client, tmp_path, producer_bandung):
