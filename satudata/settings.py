@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "satudata.producers",
     "satudata.validation",
     "satudata.submissions",
+    "satudata.entry",
     "satudata.registry",
     "satudata.linkage",
     "satudata.publishedstats",

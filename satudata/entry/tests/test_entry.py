@@ -1,0 +1,350 @@
+"""Enumerator entry: the form follows the standard, fields are checked as files are, records stay
+in the enumerator's region and draft, and a submitted draft goes through the procedure."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from satudata.accounts.models import Role, User
+from satudata.accounts.services import AccountError, create_user
+from satudata.accounts.testing import sign_in_verified
+from satudata.entry import services
+from satudata.producers.models import Producer
+from satudata.standards import services as standards
+from satudata.standards.loading import current_version
+from satudata.submissions.models import Submission
+
+pytestmark = pytest.mark.django_db
+
+# NIK 3273015203900001: district 32.73.01, born 12-03-1990, female (day 52 = 12 + 40).
+VALID = {
+    "business_name": "Warung Siti",
+    "kbli": "56103",
+    "business_address": "Jl. Sukajadi No. 5",
+    "business_village_code": "32.73.01.1001",
+    "owner_nik": "3273015203900001",
+    "owner_name": "Siti Aminah",
+    "owner_sex": "P",
+    "owner_birth_date": "1990-03-12",
+    "reference_year": "2025",
+    "capital": "15.000.000",
+    "annual_sales": "120.000.000",
+    "workers_total": "2",
+}
+OTHER_DISTRICT_VILLAGE = "32.73.02.1003"
+
+
+@pytest.fixture
+def enumerator(producer_bandung):
+    user, _password = create_user(username="enumerator-sukasari", role=Role.ENUMERATOR,
+                                  producer=producer_bandung, region_scope=["32.73.01"])
+    return user
+
+
+@pytest.fixture
+def enumerator_client(client, enumerator):
+    sign_in_verified(client, enumerator)
+    return client
+
+
+def record_with(**changes) -> dict:
+    return {**VALID, **changes}
+
+
+def _publish_version_with(code: str, data: dict):
+    draft = standards.create_draft(current_version())
+    standards.add_variable(draft, code, data)
+    standards.propose(draft)
+    standards.record_agreement(draft, agreed_on=dt.date(2026, 11, 20), decision="BA Forum Satu Data UMKM 3/2026")
+    return standards.publish(draft, effective_from=dt.date(2026, 12, 1))
+
+
+# -- the form follows the standard ----------------------------------------------------------------
+
+def test_variable_of_a_new_standard_version_appears_in_the_form(enumerator_client):
+    _publish_version_with("sells_online", {
+        "name": "Berjualan daring", "name_en": "Sells online",
+        "definition": "Apakah usaha menjual melalui internet.", "definition_en": "Whether the business sells online.",
+        "datatype": "boolean", "kind": "transaction", "time_reference": "Tahun referensi",
+        "time_reference_en": "Reference year",
+    })
+
+    response = enumerator_client.get(reverse("entry:new"))
+
+    assert 'name="sells_online"' in response.content.decode()
+
+
+def test_new_variable_is_a_select_of_its_domain(enumerator_client):
+    _publish_version_with("sells_online", {
+        "name": "Berjualan daring", "name_en": "Sells online",
+        "definition": "Apakah usaha menjual melalui internet.", "definition_en": "Whether the business sells online.",
+        "datatype": "boolean", "kind": "transaction", "time_reference": "Tahun referensi",
+        "time_reference_en": "Reference year",
+    })
+
+    response = enumerator_client.get(reverse("entry:new"))
+
+    fields = {f.code: f for section in response.context["sections"] for f in section.fields}
+    assert [o.value for o in fields["sells_online"].options] == ["ya", "tidak"]
+
+
+def test_region_name_variables_are_left_out_of_the_form(enumerator_client):
+    response = enumerator_client.get(reverse("entry:new"))
+
+    codes = {f.code for section in response.context["sections"] for f in section.fields}
+    assert "business_village_name" not in codes
+
+
+def test_code_list_variable_offers_its_codes(enumerator_client):
+    response = enumerator_client.get(reverse("entry:new"))
+
+    fields = {f.code: f for section in response.context["sections"] for f in section.fields}
+    assert {o.value for o in fields["owner_sex"].options} == {"L", "P"}
+
+
+def test_nik_field_opens_the_numeric_keyboard(enumerator_client):
+    response = enumerator_client.get(reverse("entry:new"))
+
+    fields = {f.code: f for section in response.context["sections"] for f in section.fields}
+    assert fields["owner_nik"].inputmode == "numeric"
+
+
+# -- checks as typed and on saving ----------------------------------------------------------------
+
+def test_check_refuses_a_nik_of_fifteen_digits_with_the_message(enumerator_client):
+    response = enumerator_client.post(reverse("entry:check"), record_with(owner_nik="327301520390000"),
+                                      HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.json()["errors"]["owner_nik"] == [
+        "NIK 327301520390000 is invalid: a NIK has exactly 16 digits. Check it against the identity card."
+    ]
+
+
+def test_check_answers_in_the_users_language(enumerator_client):
+    with translation.override("id"):
+        expected = services.check_record(
+            User.objects.get(username="enumerator-sukasari"), current_version(),
+            record_with(owner_nik="327301520390000"),
+        ).errors["owner_nik"]
+    with translation.override("en"):
+        english = services.check_record(
+            User.objects.get(username="enumerator-sukasari"), current_version(),
+            record_with(owner_nik="327301520390000"),
+        ).errors["owner_nik"]
+
+    enumerator_client.post(reverse("set_language"), {"language": "id"})
+    response = enumerator_client.post(reverse("entry:check"), record_with(owner_nik="327301520390000"))
+
+    assert response.json()["errors"]["owner_nik"] == expected
+    assert expected != english
+
+
+def test_check_of_a_valid_record_has_no_errors(enumerator_client):
+    response = enumerator_client.post(reverse("entry:check"), VALID)
+
+    assert response.json()["errors"] == {}
+
+
+def test_check_reads_amounts_in_indonesian_notation(enumerator_client):
+    response = enumerator_client.post(reverse("entry:check"), record_with(capital="1,500"),
+                                      HTTP_ACCEPT_LANGUAGE="en")
+
+    assert list(response.json()["errors"]) == ["capital"]
+
+
+def test_saving_a_record_with_a_bad_nik_is_refused(enumerator_client, enumerator):
+    response = enumerator_client.post(reverse("entry:new"), record_with(owner_nik="327301520390000"),
+                                      HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert "a NIK has exactly 16 digits" in response.content.decode()
+    assert services.current_draft(enumerator) is None
+
+
+def test_saving_a_valid_record_opens_a_draft_of_the_producer(enumerator_client, enumerator, producer_bandung):
+    response = enumerator_client.post(reverse("entry:new"), VALID)
+
+    assert response.status_code == 302
+    draft = services.current_draft(enumerator)
+    assert (draft.producer, draft.channel, draft.state) == (producer_bandung, Submission.Channel.FORM,
+                                                             Submission.State.DRAFT)
+    assert draft.records.get().values["owner_nik"] == VALID["owner_nik"]
+
+
+def test_second_record_goes_to_the_same_draft(enumerator_client, enumerator):
+    enumerator_client.post(reverse("entry:new"), VALID)
+    enumerator_client.post(reverse("entry:new"), record_with(business_name="Kedai Kopi", nib="1234567890123"))
+
+    assert services.current_draft(enumerator).records.count() == 2
+
+
+def test_a_business_entered_twice_in_a_draft_is_refused(enumerator_client, enumerator):
+    enumerator_client.post(reverse("entry:new"), VALID)
+
+    response = enumerator_client.post(reverse("entry:new"), record_with(business_name="warung  siti"))
+
+    assert response.status_code == 400
+    assert services.current_draft(enumerator).records.count() == 1
+
+
+def test_editing_a_record_replaces_its_values(enumerator_client, enumerator):
+    enumerator_client.post(reverse("entry:new"), VALID)
+
+    enumerator_client.post(reverse("entry:edit", args=[1]), record_with(owner_name="Siti Rahma"))
+
+    assert services.current_draft(enumerator).records.get(sequence=1).values["owner_name"] == "Siti Rahma"
+
+
+def test_editing_a_record_does_not_count_it_as_its_own_duplicate(enumerator_client):
+    enumerator_client.post(reverse("entry:new"), VALID)
+
+    response = enumerator_client.post(reverse("entry:edit", args=[1]), record_with(workers_total="3"))
+
+    assert response.status_code == 302
+
+
+def test_deleting_a_record_removes_it_from_the_draft(enumerator_client, enumerator):
+    enumerator_client.post(reverse("entry:new"), VALID)
+    enumerator_client.post(reverse("entry:new"), record_with(business_name="Kedai Kopi"))
+
+    enumerator_client.post(reverse("entry:delete", args=[1]))
+
+    assert list(services.current_draft(enumerator).records.values_list("sequence", flat=True)) == [2]
+
+
+# -- region and producer scope --------------------------------------------------------------------
+
+def test_village_outside_the_enumerators_region_is_refused_on_saving(enumerator_client, enumerator):
+    response = enumerator_client.post(reverse("entry:new"), record_with(business_village_code=OTHER_DISTRICT_VILLAGE),
+                                      HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 400
+    assert services.current_draft(enumerator) is None
+
+
+def test_village_outside_the_enumerators_region_is_flagged_while_typing(enumerator_client):
+    response = enumerator_client.post(reverse("entry:check"),
+                                      record_with(business_village_code=OTHER_DISTRICT_VILLAGE))
+
+    assert list(response.json()["errors"]) == ["business_village_code"]
+
+
+def test_village_picker_offers_only_villages_of_the_enumerators_district(enumerator_client):
+    response = enumerator_client.get(reverse("entry:new"))
+
+    fields = {f.code: f for section in response.context["sections"] for f in section.fields}
+    villages = [o.value for o in fields["business_village_code"].picker.levels[0].options]
+    assert villages and all(code.startswith("32.73.01.") for code in villages)
+
+
+def test_region_endpoint_lists_nothing_below_a_district_outside_the_region(enumerator_client):
+    response = enumerator_client.get(reverse("entry:regions"),
+                                     {"variable": "business_village_code", "parent": "32.73.02"})
+
+    assert response.json()["regions"] == []
+
+
+def test_owners_home_village_may_be_chosen_anywhere(enumerator_client):
+    response = enumerator_client.get(reverse("entry:regions"), {"variable": "owner_village_code", "parent": "32.04"})
+
+    assert len(response.json()["regions"]) > 1
+
+
+def test_enumerator_region_outside_the_producer_is_refused(producer_bandung):
+    with pytest.raises(AccountError):
+        create_user(username="enumerator-bogor", role=Role.ENUMERATOR, producer=producer_bandung,
+                    region_scope=["32.01"])
+
+
+def test_enumerator_does_not_reach_another_producers_draft(client, enumerator, producer_jabar):
+    other, _password = create_user(username="enumerator-jabar", role=Role.ENUMERATOR, producer=producer_jabar)
+    services.save_record(other, VALID)
+    other_draft = services.current_draft(other)
+    sign_in_verified(client, enumerator)
+
+    assert client.get(reverse("submissions:detail", args=[other_draft.pk])).status_code == 404
+    assert client.get(reverse("entry:edit", args=[1])).status_code == 404
+    assert services.current_draft(enumerator) is None
+
+
+def test_enumerator_draft_list_does_not_show_another_producers_records(client, enumerator, producer_jabar):
+    other, _password = create_user(username="enumerator-jabar", role=Role.ENUMERATOR, producer=producer_jabar)
+    services.save_record(other, record_with(business_name="Usaha Rahasia Jabar"))
+    sign_in_verified(client, enumerator)
+
+    response = client.get(reverse("entry:draft"))
+
+    assert "Usaha Rahasia Jabar" not in response.content.decode()
+
+
+def test_data_user_cannot_open_record_entry(client):
+    sign_in_verified(client, User.objects.get(username="pengguna-bandung"))
+
+    assert client.get(reverse("entry:draft")).status_code == 403
+
+
+# -- submitting --------------------------------------------------------------------------------------
+
+def test_submitted_draft_is_checked_and_waits_for_the_walidata(enumerator_client, enumerator):
+    enumerator_client.post(reverse("entry:new"), VALID)
+    enumerator_client.post(reverse("entry:new"), record_with(business_name="Kedai Kopi", nib="1234567890123"))
+    draft = services.current_draft(enumerator)
+
+    response = enumerator_client.post(reverse("entry:submit"))
+
+    draft.refresh_from_db()
+    assert response.url == reverse("submissions:detail", args=[draft.pk])
+    assert (draft.state, draft.rows_accepted, draft.rows_rejected) == (Submission.State.CHECKED, 2, 0)
+
+
+def test_submitted_draft_appears_to_the_walidata(client, enumerator_client, enumerator):
+    enumerator_client.post(reverse("entry:new"), VALID)
+    draft = services.current_draft(enumerator)
+    enumerator_client.post(reverse("entry:submit"))
+    sign_in_verified(client, User.objects.get(username="walidata"))
+
+    response = client.get(reverse("submissions:overview"))
+
+    assert draft in list(response.context["waiting"])
+
+
+def test_after_submitting_a_new_record_opens_a_new_draft(enumerator_client, enumerator):
+    enumerator_client.post(reverse("entry:new"), VALID)
+    first = services.current_draft(enumerator)
+    enumerator_client.post(reverse("entry:submit"))
+
+    enumerator_client.post(reverse("entry:new"), VALID)
+
+    assert services.current_draft(enumerator).pk != first.pk
+
+
+def test_submitting_an_empty_draft_is_refused(enumerator_client, enumerator):
+    enumerator_client.post(reverse("entry:submit"))
+
+    assert not Submission.objects.filter(submitted_by=enumerator).exists()
+
+
+def test_producer_account_also_enters_records(client):
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
+
+    response = client.post(reverse("entry:new"), record_with(business_village_code=OTHER_DISTRICT_VILLAGE))
+
+    assert response.status_code == 302
+
+
+def test_entry_pages_render_in_english(enumerator_client):
+    enumerator_client.post(reverse("entry:new"), VALID)
+    enumerator_client.post(reverse("set_language"), {"language": "en"})
+
+    response = enumerator_client.get(reverse("entry:draft"))
+
+    assert "Submit 1 record" in response.content.decode()
+
+
+def test_producer_without_region_lets_its_enumerator_enter_anywhere(client):
+    national = Producer.objects.get(code="kementerian-umkm")
+    user, _password = create_user(username="enumerator-nasional", role=Role.ENUMERATOR, producer=national)
+
+    assert services.entry_regions(user) == ()
