@@ -14,6 +14,7 @@ from satudata.entry import services
 from satudata.producers.models import Producer
 from satudata.standards import services as standards
 from satudata.standards.loading import current_version
+from satudata.submissions import procedure
 from satudata.submissions.models import Submission
 
 pytestmark = pytest.mark.django_db
@@ -293,6 +294,8 @@ def test_submitted_draft_is_checked_and_waits_for_the_walidata(enumerator_client
     draft = services.current_draft(enumerator)
 
     response = enumerator_client.post(reverse("entry:submit"))
+    # The background worker's job, run here in the test's thread.
+    procedure.run_validation(draft.pk)
 
     draft.refresh_from_db()
     assert response.url == reverse("submissions:detail", args=[draft.pk])
@@ -303,6 +306,7 @@ def test_submitted_draft_appears_to_the_walidata(client, enumerator_client, enum
     enumerator_client.post(reverse("entry:new"), VALID)
     draft = services.current_draft(enumerator)
     enumerator_client.post(reverse("entry:submit"))
+    procedure.run_validation(draft.pk)
     sign_in_verified(client, User.objects.get(username="walidata"))
 
     response = client.get(reverse("submissions:overview"))
