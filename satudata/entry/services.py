@@ -222,6 +222,20 @@ def headline_variables(version: StandardVersion) -> list[str]:
     return chosen
 
 
+def headline_values(version: StandardVersion, codes: list[str], values: dict[str, Any]) -> list[str]:
+    """The headline values of one record, with a region code shown by its name."""
+    regions = {v.code for v in version.variables.all() if v.datatype == "region"}
+    lookup = region_lookup() if regions & set(codes) else None
+    shown = []
+    for code in codes:
+        value = str(values.get(code) or "")
+        village = _village_of(value) if code in regions else ""
+        if lookup is not None and village:
+            value = lookup.names.name_of(village)
+        shown.append(value)
+    return shown
+
+
 def headline_labels(version: StandardVersion, codes: list[str]) -> list[tuple[str, str]]:
     labels = {v.code: v.label for v in version.variables.all()}
     return [(code, labels.get(code, code)) for code in codes]

@@ -41,7 +41,7 @@ def draft(request: HttpRequest) -> HttpResponse:
     version = services.draft_version(current)
     records = services.draft_records(current)
     headline = services.headline_variables(version)
-    items = [{"sequence": r.sequence, "summary": [r.values.get(code) or "" for code in headline],
+    items = [{"sequence": r.sequence, "summary": services.headline_values(version, headline, r.values),
               "updated_at": r.updated_at} for r in records]
     return render(request, "entry/draft.html", {
         "draft": current, "version": version, "items": items,
