@@ -257,8 +257,11 @@ def check_record(user, version: StandardVersion, values: dict[str, str], *,
     check compares rows: one record per business (by NIB, or owner NIK with business name).
     """
     standard = spec_from_version(version)
-    codes = [v.code for v in standard.variables if v.datatype != "region_name"]
-    frame = pl.DataFrame({"__row": [ROW], **{code: [values.get(code)] for code in codes}},
+    # Only the fields filled in are columns, as in a file without the other columns: the
+    # validator still reports empty required variables, and each rule runs once, not per variable
+    # of the standard.
+    codes = [v.code for v in standard.variables if v.datatype != "region_name" and values.get(v.code)]
+    frame = pl.DataFrame({"__row": [ROW], **{code: [values[code]] for code in codes}},
                          schema={"__row": pl.Int64, **dict.fromkeys(codes, pl.String)})
     result = Validator(standard, entry_context(user), codes).validate(frame)
     labels = {v.code: v.label or v.code for v in standard.variables}
