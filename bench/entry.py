@@ -1,7 +1,7 @@
 """Latency of the live field check of enumerator entry, against a plain JSON request of the same pages.
 
-The check runs the file validation rules on one record on every change of a field, so it must
-answer well within a typing pause. The baseline is the region-picker request of the same
+The check runs the file validation rules on one record on every change of a field, so its
+response must arrive well within a typing pause. The baseline is the region-picker request of the same
 account, which passes the same middleware, session and scope but validates nothing.
 
     .venv/bin/python bench/entry.py --requests 200

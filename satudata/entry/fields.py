@@ -158,7 +158,7 @@ def build_field(variable: Variable, code_lists: dict[str, CodeListLookup | None]
 def build_sections(variables: list[Variable], code_lists: dict[str, CodeListLookup | None],
                    pickers: dict[str, RegionPicker], values: dict[str, Any] | None = None,
                    errors: dict[str, list[str]] | None = None) -> list[Section]:
-    """The whole form: one section per entity the variables describe, fields in the standard's order."""
+    """Build the whole form: one section per entity the variables describe, fields in the standard's order."""
     values, errors = values or {}, errors or {}
     by_entity: dict[str, list[EntryField]] = {}
     for variable in variables:
@@ -174,5 +174,5 @@ def build_sections(variables: list[Variable], code_lists: dict[str, CodeListLook
 
 
 def entry_codes(variables: list[Variable]) -> list[str]:
-    """The variable codes the form collects."""
+    """Return the variable codes the form collects."""
     return [v.code for v in variables if v.datatype != "region_name"]

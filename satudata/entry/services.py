@@ -1,9 +1,12 @@
-"""Enumerator entry (Pasal 18–20 of Permen UMKM 8/2025): records typed in the field, one at a time,
-collected in a draft submission of the enumerator's producer and submitted like an upload.
+"""Enumerator entry: records typed in the field, one at a time, collected in a draft submission of
+the enumerator's producer and submitted like an upload.
 
-Each record is checked with the same rules as a file (``validation.engine.Validator``) while it
-is typed and again when it is saved; a record with errors is not saved. Submitting writes the
-draft's records to a table file and hands it to the walidata through ``procedure.submit``.
+Permen UMKM 8/2025 has producers collect by the data standard (Pasal 18 ayat 1) and deliver by
+manual entry or system integration (Pasal 20 ayat 3), and its collection procedure (annex,
+Bab III A) enters new data through enumerator accounts. Each record is checked with the rules of
+a file (``validation.engine.Validator``) while it is typed. It is checked again when it is saved,
+and a record with errors is not saved. Submitting writes the draft's records to a table file and
+hands it to the walidata through ``procedure.submit``.
 """
 
 import dataclasses
@@ -63,10 +66,10 @@ def require_entry_user(user) -> None:
 
 
 def entry_regions(user) -> tuple[str, ...]:
-    """The regions where the user may enter businesses; an empty tuple means the whole nation.
+    """Return the regions where the user may enter businesses; an empty tuple means the whole nation.
 
-    A regional producer's region bounds all its accounts; an enumerator's own regions narrow it
-    (``accounts.services.check_scope`` refuses regions outside the producer's).
+    A regional producer's region bounds all its accounts, and an enumerator's own regions narrow
+    it (``accounts.services.check_scope`` rejects regions outside the producer's).
     """
     base = user.producer.region_code or ""
     own = tuple(user.region_scope or ()) if user.role == Role.ENUMERATOR else ()
@@ -86,7 +89,7 @@ def _scope_label(regions: tuple[str, ...], lookup: RegionLookup | None) -> str:
 
 
 def entry_context(user) -> RuleContext:
-    """The validation context of a file of the user's producer, limited to the user's entry regions."""
+    """Build the validation context of the user's producer, limited to the user's entry regions."""
     ctx = services.rule_context(user.producer)
     regions = entry_regions(user)
     return dataclasses.replace(ctx, producer_regions=regions, producer_scope_label=_scope_label(regions, ctx.regions))
@@ -113,7 +116,7 @@ def _covers(roots: tuple[str, ...], code: str) -> bool:
 
 
 def region_children(user, variable: Variable, parent: str) -> list[form_fields.Option]:
-    """The regions one step below ``parent`` that the user may pick for ``variable``."""
+    """List the regions one step below ``parent`` that the user may pick for ``variable``."""
     lookup = region_lookup()
     if lookup is None:
         return []
@@ -176,7 +179,7 @@ def _path_to(lookup: RegionLookup, village: str) -> list[str]:
 
 def form_sections(user, version: StandardVersion, values: dict[str, Any] | None = None,
                   errors: dict[str, list[str]] | None = None) -> list[form_fields.Section]:
-    """The entry form of ``version`` for ``user``, filled with ``values`` and ``errors``."""
+    """Build the entry form of ``version`` for ``user``, filled with ``values`` and ``errors``."""
     variables = list(version.variables.all())
     values = values or {}
     kinds = {v.code_list for v in variables if v.datatype == "code" and v.code_list}
@@ -191,7 +194,7 @@ def form_sections(user, version: StandardVersion, values: dict[str, Any] | None 
 
 
 def clean_values(version: StandardVersion, data: Any) -> dict[str, str]:
-    """The form's values by variable code, trimmed, empty fields left out.
+    """Collect the form's values by variable code, trimmed, with empty fields left out.
 
     A region field sends its selects too (``<code>__pick``): a village chosen there stands for
     the field, so the pickers work in a browser without script.
@@ -223,7 +226,7 @@ def headline_variables(version: StandardVersion) -> list[str]:
 
 
 def headline_values(version: StandardVersion, codes: list[str], values: dict[str, Any]) -> list[str]:
-    """The headline values of one record, with a region code shown by its name."""
+    """Return the headline values of one record, with a region code shown by its name."""
     regions = {v.code for v in version.variables.all() if v.datatype == "region"}
     lookup = region_lookup() if regions & set(codes) else None
     shown = []
@@ -242,7 +245,7 @@ def headline_labels(version: StandardVersion, codes: list[str]) -> list[tuple[st
 
 
 def entry_region_label(user) -> str:
-    """Where the user enters businesses, in words, for the page headers."""
+    """Describe in words where the user enters businesses, for the page headers."""
     regions = entry_regions(user)
     if not regions:
         return str(_("all of Indonesia"))

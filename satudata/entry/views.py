@@ -1,7 +1,8 @@
 """Pages of enumerator entry: the draft, the record form, the live check and the region pickers.
 
 Every page reads the signed-in user's own draft through ``services.current_draft``, which starts
-from the user's submission scope; the draft of another account is never addressed by id.
+from the user's submission scope. No URL takes a submission id, so another account's draft
+cannot be addressed.
 """
 
 from functools import wraps
@@ -36,7 +37,7 @@ def entry_user_only(view):
 @entry_user_only
 @require_GET
 def draft(request: HttpRequest) -> HttpResponse:
-    """The user's draft: its records, and the buttons to add one and to submit the draft."""
+    """Show the user's draft: its records, and the buttons to add one and to submit the draft."""
     current = services.current_draft(request.user)
     version = services.draft_version(current)
     records = services.draft_records(current)
@@ -53,13 +54,14 @@ def draft(request: HttpRequest) -> HttpResponse:
 @entry_user_only
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest, sequence: int | None = None) -> HttpResponse:
-    """The form of one record, new or already in the draft; saved only when the whole record is valid."""
+    """Show the form of one record, new or in the draft, and save it when the whole record is valid."""
     user = request.user
     current = services.current_draft(user)
     version = services.draft_version(current)
     existing = services.draft_record(current, sequence) if sequence is not None else None
     if sequence is not None and existing is None:
         raise Http404
+
     values = existing.values if existing is not None else {}
     errors: dict[str, list[str]] = {}
     status = 200
@@ -78,6 +80,7 @@ def record(request: HttpRequest, sequence: int | None = None) -> HttpResponse:
         errors = check.errors
         status = 400
         messages.error(request, _("The record was not saved: correct the fields marked below."))
+
     sections = services.form_sections(user, version, values, errors)
     return render(request, "entry/record.html", {
         "sections": sections, "sequence": sequence, "version": version, "draft": current,
@@ -117,7 +120,7 @@ def check(request: HttpRequest) -> JsonResponse:
 @entry_user_only
 @require_GET
 def regions(request: HttpRequest) -> JsonResponse:
-    """The regions below ``parent`` that the user may choose for the region variable ``variable``."""
+    """List the regions below ``parent`` that the user may choose for the region variable ``variable``."""
     current = services.current_draft(request.user)
     version = services.draft_version(current)
     variable = version.variables.filter(code=request.GET.get("variable", ""), datatype="region").first()

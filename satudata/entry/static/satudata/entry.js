@@ -47,7 +47,7 @@
     }).then(function (response) {
       return response.ok ? response.json() : null;
     }).then(function (data) {
-      // An older answer arriving after a newer one would show stale messages.
+      // An older response arriving after a newer one would show stale messages.
       if (data && number === latest) { show(data.errors); }
     }).catch(function () {
       // Offline for a moment: the server checks the whole record again on saving.
