@@ -73,8 +73,8 @@ def check_scope(
             )
     producer_region = getattr(producer, "region_code", "") or ""
     if role == Role.ENUMERATOR and producer_region:
-        # An enumerator collects within the region of its producer (Pasal 18); its own regions
-        # narrow where it may enter records, never widen them.
+        # An enumerator account collects for its producer (annex Bab III A), so its own regions
+        # may narrow the producer's region but not widen it.
         for code in regions:
             if code != producer_region and not code.startswith(producer_region + "."):
                 raise AccountError(

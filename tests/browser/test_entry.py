@@ -45,7 +45,7 @@ def _fill_record(page, *, name: str, nik: str, nib: str) -> None:
     page.fill("#id_capital", "15.000.000")
 
 
-def test_enumerator_enters_two_records_on_a_phone_and_submits(browser, installation):
+def test_enumerator_entry_on_phone(browser, installation):
     url = installation["url"]
     context = browser.new_context(locale="id-ID", viewport=PHONE, is_mobile=True, has_touch=True)
     phone = context.new_page()

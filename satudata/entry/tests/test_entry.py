@@ -64,7 +64,7 @@ def _publish_version_with(code: str, data: dict):
 
 # -- the form follows the standard ----------------------------------------------------------------
 
-def test_variable_of_a_new_standard_version_appears_in_the_form(enumerator_client):
+def test_form_shows_new_version_variable(enumerator_client):
     _publish_version_with("sells_online", {
         "name": "Berjualan daring", "name_en": "Sells online",
         "definition": "Apakah usaha menjual melalui internet.", "definition_en": "Whether the business sells online.",
@@ -91,7 +91,7 @@ def test_new_variable_is_a_select_of_its_domain(enumerator_client):
     assert [o.value for o in fields["sells_online"].options] == ["ya", "tidak"]
 
 
-def test_region_name_variables_are_left_out_of_the_form(enumerator_client):
+def test_form_leaves_out_region_names(enumerator_client):
     response = enumerator_client.get(reverse("entry:new"))
 
     codes = {f.code for section in response.context["sections"] for f in section.fields}
@@ -114,7 +114,7 @@ def test_nik_field_opens_the_numeric_keyboard(enumerator_client):
 
 # -- checks as typed and on saving ----------------------------------------------------------------
 
-def test_check_refuses_a_nik_of_fifteen_digits_with_the_message(enumerator_client):
+def test_check_rejects_short_nik_with_message(enumerator_client):
     response = enumerator_client.post(reverse("entry:check"), record_with(owner_nik="327301520390000"),
                                       HTTP_ACCEPT_LANGUAGE="en")
 
@@ -123,7 +123,7 @@ def test_check_refuses_a_nik_of_fifteen_digits_with_the_message(enumerator_clien
     ]
 
 
-def test_check_answers_in_the_users_language(enumerator_client):
+def test_check_message_in_user_language(enumerator_client):
     with translation.override("id"):
         expected = services.check_record(
             User.objects.get(username="enumerator-sukasari"), current_version(),
@@ -155,7 +155,7 @@ def test_check_reads_amounts_in_indonesian_notation(enumerator_client):
     assert list(response.json()["errors"]) == ["capital"]
 
 
-def test_saving_a_record_with_a_bad_nik_is_refused(enumerator_client, enumerator):
+def test_save_rejects_bad_nik(enumerator_client, enumerator):
     response = enumerator_client.post(reverse("entry:new"), record_with(owner_nik="327301520390000"),
                                       HTTP_ACCEPT_LANGUAGE="en")
 
@@ -164,7 +164,7 @@ def test_saving_a_record_with_a_bad_nik_is_refused(enumerator_client, enumerator
     assert services.current_draft(enumerator) is None
 
 
-def test_saving_a_valid_record_opens_a_draft_of_the_producer(enumerator_client, enumerator, producer_bandung):
+def test_save_opens_producer_draft(enumerator_client, enumerator, producer_bandung):
     response = enumerator_client.post(reverse("entry:new"), VALID)
 
     assert response.status_code == 302
@@ -181,7 +181,7 @@ def test_second_record_goes_to_the_same_draft(enumerator_client, enumerator):
     assert services.current_draft(enumerator).records.count() == 2
 
 
-def test_a_business_entered_twice_in_a_draft_is_refused(enumerator_client, enumerator):
+def test_save_rejects_business_twice_in_draft(enumerator_client, enumerator):
     enumerator_client.post(reverse("entry:new"), VALID)
 
     response = enumerator_client.post(reverse("entry:new"), record_with(business_name="warung  siti"))
@@ -198,7 +198,7 @@ def test_editing_a_record_replaces_its_values(enumerator_client, enumerator):
     assert services.current_draft(enumerator).records.get(sequence=1).values["owner_name"] == "Siti Rahma"
 
 
-def test_editing_a_record_does_not_count_it_as_its_own_duplicate(enumerator_client):
+def test_edit_is_not_own_duplicate(enumerator_client):
     enumerator_client.post(reverse("entry:new"), VALID)
 
     response = enumerator_client.post(reverse("entry:edit", args=[1]), record_with(workers_total="3"))
@@ -217,7 +217,7 @@ def test_deleting_a_record_removes_it_from_the_draft(enumerator_client, enumerat
 
 # -- region and producer scope --------------------------------------------------------------------
 
-def test_village_outside_the_enumerators_region_is_refused_on_saving(enumerator_client, enumerator):
+def test_save_rejects_village_outside_region(enumerator_client, enumerator):
     response = enumerator_client.post(reverse("entry:new"), record_with(business_village_code=OTHER_DISTRICT_VILLAGE),
                                       HTTP_ACCEPT_LANGUAGE="en")
 
@@ -225,14 +225,14 @@ def test_village_outside_the_enumerators_region_is_refused_on_saving(enumerator_
     assert services.current_draft(enumerator) is None
 
 
-def test_village_outside_the_enumerators_region_is_flagged_while_typing(enumerator_client):
+def test_check_flags_village_outside_region(enumerator_client):
     response = enumerator_client.post(reverse("entry:check"),
                                       record_with(business_village_code=OTHER_DISTRICT_VILLAGE))
 
     assert list(response.json()["errors"]) == ["business_village_code"]
 
 
-def test_village_picker_offers_only_villages_of_the_enumerators_district(enumerator_client):
+def test_village_picker_limited_to_district(enumerator_client):
     response = enumerator_client.get(reverse("entry:new"))
 
     fields = {f.code: f for section in response.context["sections"] for f in section.fields}
@@ -240,7 +240,7 @@ def test_village_picker_offers_only_villages_of_the_enumerators_district(enumera
     assert villages and all(code.startswith("32.73.01.") for code in villages)
 
 
-def test_region_endpoint_lists_nothing_below_a_district_outside_the_region(enumerator_client):
+def test_region_list_empty_outside_region(enumerator_client):
     response = enumerator_client.get(reverse("entry:regions"),
                                      {"variable": "business_village_code", "parent": "32.73.02"})
 
@@ -253,7 +253,7 @@ def test_owners_home_village_may_be_chosen_anywhere(enumerator_client):
     assert len(response.json()["regions"]) > 1
 
 
-def test_enumerator_region_outside_the_producer_is_refused(producer_bandung):
+def test_enumerator_region_outside_producer_rejected(producer_bandung):
     with pytest.raises(AccountError):
         create_user(username="enumerator-bogor", role=Role.ENUMERATOR, producer=producer_bandung,
                     region_scope=["32.01"])
@@ -270,7 +270,7 @@ def test_enumerator_does_not_reach_another_producers_draft(client, enumerator, p
     assert services.current_draft(enumerator) is None
 
 
-def test_enumerator_draft_list_does_not_show_another_producers_records(client, enumerator, producer_jabar):
+def test_draft_page_hides_other_producer_records(client, enumerator, producer_jabar):
     other, _password = create_user(username="enumerator-jabar", role=Role.ENUMERATOR, producer=producer_jabar)
     services.save_record(other, record_with(business_name="Usaha Rahasia Jabar"))
     sign_in_verified(client, enumerator)
@@ -288,7 +288,7 @@ def test_data_user_cannot_open_record_entry(client):
 
 # -- submitting --------------------------------------------------------------------------------------
 
-def test_submitted_draft_is_checked_and_waits_for_the_walidata(enumerator_client, enumerator):
+def test_submitted_draft_is_checked(enumerator_client, enumerator):
     enumerator_client.post(reverse("entry:new"), VALID)
     enumerator_client.post(reverse("entry:new"), record_with(business_name="Kedai Kopi", nib="1234567890123"))
     draft = services.current_draft(enumerator)
@@ -314,7 +314,7 @@ def test_submitted_draft_appears_to_the_walidata(client, enumerator_client, enum
     assert draft in list(response.context["waiting"])
 
 
-def test_after_submitting_a_new_record_opens_a_new_draft(enumerator_client, enumerator):
+def test_record_after_submit_opens_new_draft(enumerator_client, enumerator):
     enumerator_client.post(reverse("entry:new"), VALID)
     first = services.current_draft(enumerator)
     enumerator_client.post(reverse("entry:submit"))
@@ -324,7 +324,7 @@ def test_after_submitting_a_new_record_opens_a_new_draft(enumerator_client, enum
     assert services.current_draft(enumerator).pk != first.pk
 
 
-def test_submitting_an_empty_draft_is_refused(enumerator_client, enumerator):
+def test_submit_rejects_empty_draft(enumerator_client, enumerator):
     enumerator_client.post(reverse("entry:submit"))
 
     assert not Submission.objects.filter(submitted_by=enumerator).exists()
