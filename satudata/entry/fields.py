@@ -134,8 +134,9 @@ def build_field(variable: Variable, code_lists: dict[str, CodeListLookup | None]
         base.options = [Option(str(number), str(name)) for number, name in MONTHS.items()]
         return base
     if datatype == "code":
-        options = _code_options(variable, code_lists.get(variable.code_list))
-        complete = code_lists.get(variable.code_list) is not None and code_lists[variable.code_list].is_complete
+        lookup = code_lists.get(variable.code_list)
+        options = _code_options(variable, lookup)
+        complete = lookup is not None and lookup.is_complete
         if options and len(options) <= SELECT_LIMIT:
             base.widget = "select"
             base.options = options
@@ -169,8 +170,11 @@ def build_sections(variables: list[Variable], code_lists: dict[str, CodeListLook
         entry_field.errors = errors.get(variable.code, [])
         by_entity.setdefault(variable.entity, []).append(entry_field)
     order = [e for e in SECTION_ORDER if e in by_entity] + [e for e in by_entity if e not in SECTION_ORDER]
-    return [Section(entity, str(Variable.Entity(entity).label) if entity in Variable.Entity.values else entity,
-                    by_entity[entity]) for entity in order]
+    sections = []
+    for entity in order:
+        label = str(Variable.Entity(entity).label) if entity in Variable.Entity.values else entity
+        sections.append(Section(entity, label, by_entity[entity]))
+    return sections
 
 
 def entry_codes(variables: list[Variable]) -> list[str]:

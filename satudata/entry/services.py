@@ -92,7 +92,8 @@ def entry_context(user) -> RuleContext:
     """Build the validation context of the user's producer, limited to the user's entry regions."""
     ctx = services.rule_context(user.producer)
     regions = entry_regions(user)
-    return dataclasses.replace(ctx, producer_regions=regions, producer_scope_label=_scope_label(regions, ctx.regions))
+    label = _scope_label(regions, ctx.regions)
+    return dataclasses.replace(ctx, producer_regions=regions, producer_scope_label=label)
 
 
 def region_variables_in_scope(variables: list[Variable]) -> set[str]:
@@ -216,7 +217,8 @@ def headline_variables(version: StandardVersion) -> list[str]:
     variables = list(version.variables.all())
     chosen = []
     for entity in form_fields.SECTION_ORDER:
-        first = next((v for v in variables if v.entity == entity and v.required and v.datatype == "text"), None)
+        candidates = (v for v in variables if v.entity == entity and v.required and v.datatype == "text")
+        first = next(candidates, None)
         if first is not None:
             chosen.append(first.code)
     region = next((v for v in variables if v.code in region_variables_in_scope(variables)), None)
@@ -270,7 +272,8 @@ def check_record(user, version: StandardVersion, values: dict[str, str], *,
     labels = {v.code: v.label or v.code for v in standard.variables}
     errors: dict[str, list[str]] = {}
     for _row, field_code, value, code, detail in result.errors.iter_rows():
-        errors.setdefault(field_code, []).append(_message(code, labels.get(field_code, field_code), value, detail))
+        message = _message(code, labels.get(field_code, field_code), value, detail)
+        errors.setdefault(field_code, []).append(message)
     if draft is not None:
         for field_code, message in _duplicates(draft, values, sequence, labels):
             errors.setdefault(field_code, []).append(message)
@@ -337,7 +340,8 @@ def draft_record(draft: Submission | None, sequence: int) -> SubmissionRecord | 
 
 
 @transaction.atomic
-def save_record(user, values: dict[str, str], *, sequence: int | None = None) -> tuple[CheckResult, int | None]:
+def save_record(user, values: dict[str, str], *,
+                sequence: int | None = None) -> tuple[CheckResult, int | None]:
     """Validate a record and, when valid, add it to the user's draft (opened on the first record)
     or replace record ``sequence`` of it. Returns the check and the record's number."""
     require_entry_user(user)

@@ -462,8 +462,9 @@ def add_records(submission: Submission, records: list[dict[str, Any]], *, user: 
 
 def _draft_record(submission: Submission, sequence: int):
     if submission.state != Submission.State.DRAFT:
-        raise SubmissionStateError(_("Submission {id} is {state}; only the records of a draft can be changed."),
-                                   id=submission.pk, state=submission.get_state_display())
+        raise SubmissionStateError(
+            _("Submission {id} is {state}; only the records of a draft can be changed."),
+            id=submission.pk, state=submission.get_state_display())
     found = submission.records.filter(sequence=sequence).first()
     if found is None:
         raise SubmissionStateError(_("Submission {id} has no record {sequence}."), id=submission.pk,

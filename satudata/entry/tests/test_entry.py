@@ -35,6 +35,13 @@ VALID = {
     "workers_total": "2",
 }
 OTHER_DISTRICT_VILLAGE = "32.73.02.1003"
+SELLS_ONLINE = {
+    "name": "Berjualan daring", "name_en": "Sells online",
+    "definition": "Apakah usaha menjual melalui internet.",
+    "definition_en": "Whether the business sells online.",
+    "datatype": "boolean", "kind": "transaction", "time_reference": "Tahun referensi",
+    "time_reference_en": "Reference year",
+}
 
 
 @pytest.fixture
@@ -58,19 +65,15 @@ def _publish_version_with(code: str, data: dict):
     draft = standards.create_draft(current_version())
     standards.add_variable(draft, code, data)
     standards.propose(draft)
-    standards.record_agreement(draft, agreed_on=dt.date(2026, 11, 20), decision="BA Forum Satu Data UMKM 3/2026")
+    standards.record_agreement(draft, agreed_on=dt.date(2026, 11, 20),
+                               decision="BA Forum Satu Data UMKM 3/2026")
     return standards.publish(draft, effective_from=dt.date(2026, 12, 1))
 
 
 # -- the form follows the standard ----------------------------------------------------------------
 
 def test_form_shows_new_version_variable(enumerator_client):
-    _publish_version_with("sells_online", {
-        "name": "Berjualan daring", "name_en": "Sells online",
-        "definition": "Apakah usaha menjual melalui internet.", "definition_en": "Whether the business sells online.",
-        "datatype": "boolean", "kind": "transaction", "time_reference": "Tahun referensi",
-        "time_reference_en": "Reference year",
-    })
+    _publish_version_with("sells_online", SELLS_ONLINE)
 
     response = enumerator_client.get(reverse("entry:new"))
 
@@ -78,12 +81,7 @@ def test_form_shows_new_version_variable(enumerator_client):
 
 
 def test_new_variable_is_a_select_of_its_domain(enumerator_client):
-    _publish_version_with("sells_online", {
-        "name": "Berjualan daring", "name_en": "Sells online",
-        "definition": "Apakah usaha menjual melalui internet.", "definition_en": "Whether the business sells online.",
-        "datatype": "boolean", "kind": "transaction", "time_reference": "Tahun referensi",
-        "time_reference_en": "Reference year",
-    })
+    _publish_version_with("sells_online", SELLS_ONLINE)
 
     response = enumerator_client.get(reverse("entry:new"))
 
@@ -218,10 +216,12 @@ def test_deleting_a_record_removes_it_from_the_draft(enumerator_client, enumerat
 # -- region and producer scope --------------------------------------------------------------------
 
 def test_save_rejects_village_outside_region(enumerator_client, enumerator):
-    response = enumerator_client.post(reverse("entry:new"), record_with(business_village_code=OTHER_DISTRICT_VILLAGE),
-                                      HTTP_ACCEPT_LANGUAGE="en")
+    outside = record_with(business_village_code=OTHER_DISTRICT_VILLAGE)
+
+    response = enumerator_client.post(reverse("entry:new"), outside, HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 400
+    assert f"Village {OTHER_DISTRICT_VILLAGE} is outside your region" in response.content.decode()
     assert services.current_draft(enumerator) is None
 
 
@@ -248,7 +248,9 @@ def test_region_list_empty_outside_region(enumerator_client):
 
 
 def test_owners_home_village_may_be_chosen_anywhere(enumerator_client):
-    response = enumerator_client.get(reverse("entry:regions"), {"variable": "owner_village_code", "parent": "32.04"})
+    query = {"variable": "owner_village_code", "parent": "32.04"}
+
+    response = enumerator_client.get(reverse("entry:regions"), query)
 
     assert len(response.json()["regions"]) > 1
 
