@@ -36,6 +36,8 @@ DATATYPE_INPUTS: dict[str, tuple[str, str]] = {
     "email": ("email", "email"),
     "date": ("date", ""),
     "text": ("text", "text"),
+    # Typed only when no region list is loaded, so no picker can be offered.
+    "region": ("text", "decimal"),
 }
 PLACEHOLDERS = {
     "nik": "3273010101900001",
@@ -44,6 +46,7 @@ PLACEHOLDERS = {
     "phone": "0812 3456 7890",
     "latitude": "-6,9147",
     "longitude": "107,6098",
+    "region": "32.73.01.1001",
 }
 
 
@@ -121,9 +124,9 @@ def build_field(variable: Variable, code_lists: dict[str, CodeListLookup | None]
         required=variable.required, entity=variable.entity, widget="input",
     )
     datatype = variable.datatype
-    if datatype == "region":
+    if datatype == "region" and variable.code in pickers:
         base.widget = "region"
-        base.picker = pickers.get(variable.code)
+        base.picker = pickers[variable.code]
         return base
     if datatype == "boolean":
         base.widget = "select"

@@ -89,6 +89,7 @@ def test_enumerator_entry_on_phone(browser, installation):
     phone.click("#submit-draft button")
     phone.wait_for_url("**/submissions/*/")
     phone.wait_for_selector("#state.checked", timeout=60_000)
+    assert _fits_the_screen(phone)
     detail_url = phone.url
     context.close()
 
