@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 import polars as pl
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -339,12 +340,19 @@ def draft_record(draft: Submission | None, sequence: int) -> SubmissionRecord | 
     return draft.records.filter(sequence=sequence).first()
 
 
+def _serialize_writes_of(user) -> None:
+    """Lock the user's row until the transaction ends, so two saves from two browser tabs cannot
+    open two drafts or take the same record number."""
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
+
+
 @transaction.atomic
 def save_record(user, values: dict[str, str], *,
                 sequence: int | None = None) -> tuple[CheckResult, int | None]:
     """Validate a record and, when valid, add it to the user's draft (opened on the first record)
     or replace record ``sequence`` of it. Returns the check and the record's number."""
     require_entry_user(user)
+    _serialize_writes_of(user)
     draft = current_draft(user)
     version = draft_version(draft)
     if sequence is not None and draft_record(draft, sequence) is None:
@@ -362,18 +370,22 @@ def save_record(user, values: dict[str, str], *,
     return check, sequence
 
 
+@transaction.atomic
 def delete_record(user, sequence: int) -> None:
     """Delete one record of the user's draft."""
     require_entry_user(user)
+    _serialize_writes_of(user)
     draft = current_draft(user)
     if draft_record(draft, sequence) is None:
         raise EntryError(_("Record {sequence} is not in your draft."), sequence=sequence)
     services.remove_record(draft, sequence)
 
 
+@transaction.atomic
 def submit_draft(user) -> Submission:
     """Hand the user's draft to the walidata: written to a file, validated and checked like an upload."""
     require_entry_user(user)
+    _serialize_writes_of(user)
     draft = current_draft(user)
     if draft is None or not draft.records.exists():
         raise EntryError(_("Your draft has no records yet. Enter at least one record before submitting."))

@@ -354,3 +354,25 @@ def test_producer_without_region_lets_its_enumerator_enter_anywhere(client):
     user, _password = create_user(username="enumerator-nasional", role=Role.ENUMERATOR, producer=national)
 
     assert services.entry_regions(user) == ()
+
+
+# -- region pickers without script -------------------------------------------------------------------
+
+def test_save_takes_village_from_picker_selects(enumerator_client, enumerator):
+    record = record_with(business_village_code="")
+    record["business_village_code__pick"] = ["32.73.01", "32.73.01.1001"]
+
+    enumerator_client.post(reverse("entry:new"), record)
+
+    saved = services.current_draft(enumerator).records.get().values
+    assert saved["business_village_code"] == "32.73.01.1001"
+
+
+def test_edit_form_preselects_saved_village(enumerator_client):
+    enumerator_client.post(reverse("entry:new"), VALID)
+
+    response = enumerator_client.get(reverse("entry:edit", args=[1]))
+
+    fields = {f.code: f for section in response.context["sections"] for f in section.fields}
+    levels = fields["business_village_code"].picker.levels
+    assert [level.selected for level in levels] == ["32.73.01.1001"]
