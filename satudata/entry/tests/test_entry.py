@@ -376,3 +376,15 @@ def test_edit_form_preselects_saved_village(enumerator_client):
     fields = {f.code: f for section in response.context["sections"] for f in section.fields}
     levels = fields["business_village_code"].picker.levels
     assert [level.selected for level in levels] == ["32.73.01.1001"]
+
+
+def test_mapping_page_not_offered_for_entry_draft(client, enumerator):
+    services.save_record(enumerator, VALID)
+    draft = services.current_draft(enumerator)
+    sign_in_verified(client, User.objects.get(username="produsen-bandung"))
+
+    response = client.post(reverse("submissions:mapping", args=[draft.pk]))
+
+    draft.refresh_from_db()
+    assert response.url == reverse("submissions:detail", args=[draft.pk])
+    assert draft.state == Submission.State.DRAFT
