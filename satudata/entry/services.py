@@ -151,7 +151,14 @@ def region_picker(user, variable: Variable, value: str) -> form_fields.RegionPic
         top = list(roots) if roots else lookup.children.get("", [])
         fixed = ""
     village = _village_of(value)
-    chosen = _path_to(lookup, village) if village and village in lookup.parents else []
+    if village and village in lookup.parents:
+        chosen = _path_to(lookup, village)
+    elif not restricted and entry_regions(user):
+        # An owner usually lives near the business, so an empty owner's village starts at the
+        # enumerator's region and can still be moved anywhere.
+        chosen = _path_to(lookup, entry_regions(user)[0])
+    else:
+        chosen = []
     levels = [form_fields.RegionLevel(_options(lookup, top))]
     for code in chosen:
         current = levels[-1]

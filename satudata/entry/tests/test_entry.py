@@ -388,3 +388,11 @@ def test_mapping_page_not_offered_for_entry_draft(client, enumerator):
     draft.refresh_from_db()
     assert response.url == reverse("submissions:detail", args=[draft.pk])
     assert draft.state == Submission.State.DRAFT
+
+
+def test_owner_village_picker_starts_at_enumerator_region(enumerator_client):
+    response = enumerator_client.get(reverse("entry:new"))
+
+    fields = {f.code: f for section in response.context["sections"] for f in section.fields}
+    levels = fields["owner_village_code"].picker.levels
+    assert [level.selected for level in levels] == ["32", "32.73", "32.73.01", ""]
