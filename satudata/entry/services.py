@@ -324,14 +324,14 @@ def _duplicates(draft: Submission, values: dict[str, str], sequence: int | None,
 # -- the draft ------------------------------------------------------------------------------------
 
 def current_draft(user) -> Submission | None:
-    """The user's open entry draft, if any; it is read through the user's submission scope."""
+    """Return the user's open entry draft, or None, read through the user's submission scope."""
     return (scoped_submissions(user)
             .filter(channel=Submission.Channel.FORM, state=Submission.State.DRAFT, submitted_by=user)
             .select_related("standard_version", "producer").order_by("-created_at").first())
 
 
 def draft_version(draft: Submission | None) -> StandardVersion:
-    """The standard the next record is entered in: the draft's, or the current published one."""
+    """Return the standard version of the next record: the draft's, or the one in force."""
     from satudata.standards.loading import current_version
 
     return draft.standard_version if draft is not None else current_version()
