@@ -75,7 +75,7 @@ INDEXES_BUILT_AFTER_LOAD = {
     Owner._meta.db_table: {("name_key",), ("phone_index",), ("email_index",)},
     Business._meta.db_table: {
         ("kbli_category",), ("kbli_division",), ("village_code",), ("district_code",), ("regency_code",),
-        ("province_code",), ("scale",),
+        ("province_code",), ("scale",), ("merged_into_id",), ("first_submission_id",), ("last_submission_id",),
     },
 }
 
