@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -332,8 +333,16 @@ class Compiler:
 
     # -- writing -----------------------------------------------------------------------------------
 
+    def prepare(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Complete and seal a batch: the work that needs no database, so it can run ahead in a thread."""
+        return self._seal(self._complete(batch))
+
     def compile_batch(self, batch: pl.DataFrame) -> None:
-        frame = self._match(self._seal(self._complete(batch)))
+        self.compile_prepared(self.prepare(batch))
+
+    def compile_prepared(self, prepared: pl.DataFrame) -> None:
+        """Match a prepared batch against the registry and write it."""
+        frame = self._match(prepared)
         new = frame.filter(pl.col("__business_id").is_null())
         old = frame.filter(pl.col("__business_id").is_not_null())
         if new.height:
@@ -485,6 +494,27 @@ def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def _prepared_ahead(compiler: Compiler, batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """Yield the prepared batches, preparing the next one in a second thread meanwhile.
+
+    Reading, encryption and Polars work on the next batch overlap the database writes of the
+    current one, which release the GIL while SQLite or PostgreSQL works. The thread never
+    touches the database connection, which belongs to the caller's thread. One batch at most
+    waits ahead, so memory stays bounded. An exception in the thread is raised here.
+    """
+    batches = iter(batches)
+
+    def prepare_next() -> pl.DataFrame | None:
+        batch = next(batches, None)
+        return None if batch is None else compiler.prepare(batch)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="compile-prepare") as pool:
+        pending = pool.submit(prepare_next)
+        while (prepared := pending.result()) is not None:
+            pending = pool.submit(prepare_next)
+            yield prepared
+
+
 def compile_rows(submission, standard: StandardSpec, batches: Iterator[pl.DataFrame]) -> CompileResult:
     """Compile all batches in one transaction: the registry gets all of them or none."""
     started = time.monotonic()
@@ -492,8 +522,8 @@ def compile_rows(submission, standard: StandardSpec, batches: Iterator[pl.DataFr
     with transaction.atomic(), bulk.sqlite_bulk_settings():
         UmkmCodeCounter.objects.get_or_create(pk=1)
         with bulk.indexes_deferred(INDEXES_BUILT_AFTER_LOAD):
-            for batch in batches:
-                compiler.compile_batch(batch)
+            for prepared in _prepared_ahead(compiler, batches):
+                compiler.compile_prepared(prepared)
     compiler.result.seconds = round(time.monotonic() - started, 3)
     logger.info(
         "Compiled submission=%s created=%d updated=%d unchanged=%d seconds=%.1f",
