@@ -320,16 +320,14 @@ class Compiler:
             self._attributes().alias("attributes"),
         ]
 
-    def _version_values(self, frame: pl.DataFrame, number: pl.Expr) -> pl.DataFrame:
-        return frame.select(
+    def _insert_versions(self, frame: pl.DataFrame, number: pl.Expr) -> None:
+        bulk.insert_frame(BusinessVersion._meta.db_table, frame.select(
             pl.col("__business_id").alias("business_id"),
             number.alias("number"),
             self._snapshot().alias("data"),
             pl.date(pl.col("reference_year"), 1, 1).alias("valid_from"),
-            pl.lit(self.now_text).alias("recorded_at"),
-            pl.lit(self.submission.pk, dtype=pl.Int64).alias("submission_id"),
             pl.col("__row").alias("row_number"),
-        )
+        ), constants={"recorded_at": self.now_text, "submission_id": self.submission.pk})
 
     # -- writing -----------------------------------------------------------------------------------
 
@@ -364,12 +362,8 @@ class Compiler:
         without_nik = needs_owner.filter(pl.col("__index_owner_nik").is_null())
         source = pl.concat([with_nik, without_nik])
         ids = pl.Series("id", bulk.reserve_ids(Owner._meta.db_table, source.height), dtype=pl.Int64)
-        bulk.insert_frame(Owner._meta.db_table, source.select(
-            ids,
-            *self._owner_columns(),
-            pl.lit(self.now_text).alias("created_at"),
-            pl.lit(self.now_text).alias("updated_at"),
-        ))
+        bulk.insert_frame(Owner._meta.db_table, source.select(ids, *self._owner_columns()),
+                          constants={"created_at": self.now_text, "updated_at": self.now_text})
 
         by_nik = pl.DataFrame({
             "__index_owner_nik": with_nik.get_column("__index_owner_nik"),
@@ -390,7 +384,6 @@ class Compiler:
     def _insert_new(self, new: pl.DataFrame) -> pl.DataFrame:
         """Register new businesses with fresh UMKM codes, their owners and first versions."""
         new = self._insert_owners(new)
-        submission_id = pl.lit(self.submission.pk, dtype=pl.Int64)
         ids = bulk.reserve_ids(Business._meta.db_table, new.height)
         new = new.with_columns(pl.Series("__business_id", ids, dtype=pl.Int64))
         counter = UmkmCodeCounter.objects.select_for_update().get(pk=1)
@@ -398,19 +391,19 @@ class Compiler:
         counter.last_value += new.height
         counter.save(update_fields=["last_value"])
 
-        bulk.insert_frame(Business._meta.db_table, new.select(
+        constants = {
+            "status": Business.Status.ACTIVE.value, "kbli_edition": self.kbli_edition,
+            "region_edition": self.region_edition, "first_submission_id": self.submission.pk,
+            "last_submission_id": self.submission.pk, "created_at": self.now_text, "updated_at": self.now_text,
+        }
+        businesses = new.select(
             pl.col("__business_id").alias("id"),
             pl.lit(codes).alias("umkm_code"),
-            pl.lit(Business.Status.ACTIVE.value).alias("status"),
             pl.col("__owner_id").alias("owner_id"),
             *self._business_columns(),
-            submission_id.alias("first_submission_id"),
-            submission_id.alias("last_submission_id"),
-            pl.lit(self.now_text).alias("created_at"),
-            pl.lit(self.now_text).alias("updated_at"),
-        ))
-        first_versions = self._version_values(new, pl.lit(1, dtype=pl.Int64))
-        bulk.insert_frame(BusinessVersion._meta.db_table, first_versions)
+        )
+        bulk.insert_frame(Business._meta.db_table, businesses.drop(*constants, strict=False), constants=constants)
+        self._insert_versions(new, pl.lit(1, dtype=pl.Int64))
         self.result.created += new.height
         return new
 
@@ -442,7 +435,7 @@ class Compiler:
                                 [current[bid][0] for bid in changed_ids if bid in current])
             numbers = pl.Series([current[bid][1] + 1 if bid in current else 1 for bid in changed_ids],
                                 dtype=pl.Int64)
-            bulk.insert_frame(BusinessVersion._meta.db_table, self._version_values(changed, pl.lit(numbers)))
+            self._insert_versions(changed, pl.lit(numbers))
             business_values = changed.select(self._business_columns()).iter_rows()
             business_columns = (*self.BUSINESS_FIELDS, "last_submission_id", "updated_at")
             bulk.update_rows(Business._meta.db_table, business_columns, (
@@ -481,12 +474,11 @@ class Compiler:
             pl.col("__business_id").alias("business_id"),
             pl.col("reference_year").alias("period"),
             pl.struct(**{c: pl.col(c) for c in present}).struct.json_encode().alias("values"),
-            pl.lit(self.standard.label).alias("standard_version"),
-            pl.lit(self.now_text).alias("recorded_at"),
-            pl.lit(self.submission.pk, dtype=pl.Int64).alias("submission_id"),
             pl.col("__row").alias("row_number"),
         )
-        bulk.insert_frame(TransactionRecord._meta.db_table, records)
+        constants = {"standard_version": self.standard.label, "recorded_at": self.now_text,
+                     "submission_id": self.submission.pk}
+        bulk.insert_frame(TransactionRecord._meta.db_table, records, constants=constants)
         self.result.transactions += frame.height
 
 
