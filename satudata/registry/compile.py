@@ -256,6 +256,11 @@ class Compiler:
             return pl.lit("{}")
         return pl.struct(**{c: pl.col(c) for c in self.attribute_codes}).struct.json_encode()
 
+    def _transaction_values(self, columns: list[str]) -> pl.Expr:
+        """Transaction values of each row as JSON, keyed by the variable codes among ``columns``."""
+        present = [c for c in self.transaction_codes if c in columns]
+        return pl.struct(**{c: pl.col(c) for c in present}).struct.json_encode()
+
     @staticmethod
     def _owner_columns() -> list[pl.Expr]:
         """Owner columns other than id and timestamps, in the order of OWNER_INSERT."""
@@ -317,14 +322,14 @@ class Compiler:
             pl.col("month_started"),
             pl.col("business_scale").fill_null("").alias("scale"),
             pl.col("business_scale__derived").cast(pl.Boolean).fill_null(False).alias("scale_is_derived"),
-            self._attributes().alias("attributes"),
+            pl.col("__attributes").alias("attributes"),
         ]
 
     def _insert_versions(self, frame: pl.DataFrame, number: pl.Expr) -> None:
         bulk.insert_frame(BusinessVersion._meta.db_table, frame.select(
             pl.col("__business_id").alias("business_id"),
             number.alias("number"),
-            self._snapshot().alias("data"),
+            pl.col("__snapshot").alias("data"),
             pl.date(pl.col("reference_year"), 1, 1).alias("valid_from"),
             pl.col("__row").alias("row_number"),
         ), constants={"recorded_at": self.now_text, "submission_id": self.submission.pk})
@@ -332,8 +337,16 @@ class Compiler:
     # -- writing -----------------------------------------------------------------------------------
 
     def prepare(self, batch: pl.DataFrame) -> pl.DataFrame:
-        """Complete and seal a batch: the work that needs no database, so it can run ahead in a thread."""
-        return self._seal(self._complete(batch))
+        """Complete and seal a batch and encode its JSON columns.
+
+        None of this needs the database, so it can run ahead in a thread (see ``_prepared_ahead``).
+        """
+        frame = self._seal(self._complete(batch))
+        return frame.with_columns(
+            self._snapshot().alias("__snapshot"),
+            self._attributes().alias("__attributes"),
+            self._transaction_values(frame.columns).alias("__transaction_values"),
+        )
 
     def compile_batch(self, batch: pl.DataFrame) -> None:
         self.compile_prepared(self.prepare(batch))
@@ -419,7 +432,7 @@ class Compiler:
                 "business_id", ids, where="superseded_at IS NULL",
             )
         }
-        snapshots = old.select(self._snapshot()).to_series().to_list()
+        snapshots = old.get_column("__snapshot").to_list()
         changed_rows: list[int] = []
         for position, (business_id, data) in enumerate(zip(ids, snapshots, strict=True)):
             previous = current.get(business_id)
@@ -469,11 +482,10 @@ class Compiler:
         frame = pl.concat([new, old], how="diagonal_relaxed")
         if not frame.height:
             return
-        present = [c for c in self.transaction_codes if c in frame.columns]
         records = frame.select(
             pl.col("__business_id").alias("business_id"),
             pl.col("reference_year").alias("period"),
-            pl.struct(**{c: pl.col(c) for c in present}).struct.json_encode().alias("values"),
+            pl.col("__transaction_values").alias("values"),
             pl.col("__row").alias("row_number"),
         )
         constants = {"standard_version": self.standard.label, "recorded_at": self.now_text,
