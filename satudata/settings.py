@@ -87,9 +87,9 @@ TEMPLATES = [
 ]
 
 # SQLite in WAL mode lets the web server read while an upload is being compiled. The page size
-# takes effect only when the database file is created (an existing file keeps its own): with
+# takes effect only when the database file is created, and an existing file keeps its own. With
 # 16 KiB pages instead of the default 4 KiB, compiling 200,000 rows into an empty registry took
-# about a fifth less CPU time, because each page holds more rows and index entries.
+# about a fifth less CPU time (bench/compile.py on 2 cores), because each page contains more rows.
 SQLITE_PATH = HOME / "satudata.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
