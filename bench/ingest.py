@@ -16,6 +16,7 @@ explains each figure.
 """
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -118,7 +119,9 @@ def child_compile(home: Path, submission_id: int) -> dict:
     from satudata.submissions.models import Submission
 
     submission = Submission.objects.get(pk=submission_id)
-    accept_validated(submission)
+    # The notifications of each step go to the console e-mail backend, and stdout carries the JSON result.
+    with contextlib.redirect_stdout(sys.stderr):
+        accept_validated(submission)
     businesses_before = Business.objects.count()
     started = time.perf_counter()
     services.compile_submission(submission)
