@@ -89,7 +89,10 @@ TEMPLATES = [
     },
 ]
 
-# SQLite in WAL mode lets the web server read while an upload is being compiled.
+# SQLite in WAL mode lets the web server read while an upload is being compiled. The page size
+# takes effect only when the database file is created, and an existing file keeps its own. With
+# 16 KiB pages instead of the default 4 KiB, compiling 200,000 rows into an empty registry took
+# about a fifth less CPU time (bench/compile.py on 2 cores), because each page contains more rows.
 SQLITE_PATH = HOME / "satudata.sqlite3"
 DATABASES = {
     "default": dj_database_url.config(
@@ -99,7 +102,7 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
             "PRAGMA busy_timeout=30000;"
         ),
         "transaction_mode": "IMMEDIATE",

@@ -53,31 +53,46 @@ def database_datetime(value) -> str:
     return value.isoformat()
 
 
-def insert_frame(table: str, frame: pl.DataFrame) -> int:
+def insert_frame(table: str, frame: pl.DataFrame, constants: dict[str, object] | None = None) -> int:
     """Insert every row of ``frame`` into the columns of the same names; return the number of rows.
 
-    Date columns are written as ISO text and datetimes must already be text (see
-    ``database_datetime``), so both drivers receive the same values.
+    ``constants`` maps more columns to one value that every row gets. On SQLite each statement
+    binds such a value once rather than once per row. Date columns are written as ISO text and
+    datetimes must already be text (see ``database_datetime``), so both drivers receive the
+    same values.
     """
     if frame.height == 0:
         return 0
+    constants = constants or {}
     frame = frame.with_columns(pl.col(pl.Date).dt.strftime("%Y-%m-%d"))
     quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in frame.columns)
     if connection.vendor == "postgresql":
+        frame = frame.with_columns(pl.lit(value).alias(name) for name, value in constants.items())
+        names = ", ".join(quote(c) for c in frame.columns)
         _copy_csv(f"COPY {quote(table)} ({names}) FROM STDIN (FORMAT csv)", frame)
     else:
-        _insert_sqlite(f"INSERT INTO {quote(table)} ({names}) VALUES ", frame)  # noqa: S608
+        names = ", ".join(quote(c) for c in [*constants, *frame.columns])
+        _insert_sqlite(f"INSERT INTO {quote(table)} ({names}) VALUES ", frame, list(constants.values()))  # noqa: S608
     return frame.height
 
 
-def _insert_sqlite(sql: str, frame: pl.DataFrame) -> None:
+def _sqlite_rows(count: int, constants: int, width: int) -> str:
+    """Return ``count`` row tuples of numbered parameters: ?1 … ?constants in every row, then each row's own."""
+    shared = [f"?{number}" for number in range(1, constants + 1)]
+    tuples = []
+    for row in range(count):
+        first = constants + row * width + 1
+        own = [f"?{number}" for number in range(first, first + width)]
+        tuples.append("(" + ", ".join(shared + own) + ")")
+    return ", ".join(tuples)
+
+
+def _insert_sqlite(sql: str, frame: pl.DataFrame, constants: list) -> None:
     connection.ensure_connection()
     driver = connection.connection
     width = frame.width
     max_variables = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per_statement = max(1, min(ROWS_PER_STATEMENT, max_variables // width))
-    row = "(" + ", ".join(["?"] * width) + ")"
+    per_statement = max(1, min(ROWS_PER_STATEMENT, (max_variables - len(constants)) // width))
     with connection.wrap_database_errors:
         for chunk in frame.iter_slices(CHUNK):
             # Column lists zipped into rows cost less than DataFrame.iter_rows.
@@ -86,11 +101,11 @@ def _insert_sqlite(sql: str, frame: pl.DataFrame) -> None:
             full = chunk.height // per_statement
             step = per_statement * width
             if full:
-                driver.executemany(sql + ", ".join([row] * per_statement),
-                                   (values[i * step:(i + 1) * step] for i in range(full)))
+                driver.executemany(sql + _sqlite_rows(per_statement, len(constants), width),
+                                   (constants + values[i * step:(i + 1) * step] for i in range(full)))
             rest = chunk.height - full * per_statement
             if rest:
-                driver.execute(sql + ", ".join([row] * rest), values[full * step:])
+                driver.execute(sql + _sqlite_rows(rest, len(constants), width), constants + values[full * step:])
 
 
 def _copy_csv(sql: str, frame: pl.DataFrame) -> None:

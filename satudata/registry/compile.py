@@ -10,6 +10,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import polars as pl
@@ -75,7 +76,7 @@ INDEXES_BUILT_AFTER_LOAD = {
     Owner._meta.db_table: {("name_key",), ("phone_index",), ("email_index",)},
     Business._meta.db_table: {
         ("kbli_category",), ("kbli_division",), ("village_code",), ("district_code",), ("regency_code",),
-        ("province_code",), ("scale",),
+        ("province_code",), ("scale",), ("merged_into_id",), ("first_submission_id",), ("last_submission_id",),
     },
 }
 
@@ -255,6 +256,11 @@ class Compiler:
             return pl.lit("{}")
         return pl.struct(**{c: pl.col(c) for c in self.attribute_codes}).struct.json_encode()
 
+    def _transaction_values(self, columns: list[str]) -> pl.Expr:
+        """Transaction values of each row as JSON, keyed by the variable codes among ``columns``."""
+        present = [c for c in self.transaction_codes if c in columns]
+        return pl.struct(**{c: pl.col(c) for c in present}).struct.json_encode()
+
     @staticmethod
     def _owner_columns() -> list[pl.Expr]:
         """Owner columns other than id and timestamps, in the order of OWNER_INSERT."""
@@ -316,24 +322,38 @@ class Compiler:
             pl.col("month_started"),
             pl.col("business_scale").fill_null("").alias("scale"),
             pl.col("business_scale__derived").cast(pl.Boolean).fill_null(False).alias("scale_is_derived"),
-            self._attributes().alias("attributes"),
+            pl.col("__attributes").alias("attributes"),
         ]
 
-    def _version_values(self, frame: pl.DataFrame, number: pl.Expr) -> pl.DataFrame:
-        return frame.select(
+    def _insert_versions(self, frame: pl.DataFrame, number: pl.Expr) -> None:
+        bulk.insert_frame(BusinessVersion._meta.db_table, frame.select(
             pl.col("__business_id").alias("business_id"),
             number.alias("number"),
-            self._snapshot().alias("data"),
+            pl.col("__snapshot").alias("data"),
             pl.date(pl.col("reference_year"), 1, 1).alias("valid_from"),
-            pl.lit(self.now_text).alias("recorded_at"),
-            pl.lit(self.submission.pk, dtype=pl.Int64).alias("submission_id"),
             pl.col("__row").alias("row_number"),
-        )
+        ), constants={"recorded_at": self.now_text, "submission_id": self.submission.pk})
 
     # -- writing -----------------------------------------------------------------------------------
 
+    def prepare(self, batch: pl.DataFrame) -> pl.DataFrame:
+        """Complete and seal a batch and encode its JSON columns.
+
+        None of this needs the database, so it can run ahead in a thread (see ``_prepared_ahead``).
+        """
+        frame = self._seal(self._complete(batch))
+        return frame.with_columns(
+            self._snapshot().alias("__snapshot"),
+            self._attributes().alias("__attributes"),
+            self._transaction_values(frame.columns).alias("__transaction_values"),
+        )
+
     def compile_batch(self, batch: pl.DataFrame) -> None:
-        frame = self._match(self._seal(self._complete(batch)))
+        self.compile_prepared(self.prepare(batch))
+
+    def compile_prepared(self, prepared: pl.DataFrame) -> None:
+        """Match a prepared batch against the registry and write it."""
+        frame = self._match(prepared)
         new = frame.filter(pl.col("__business_id").is_null())
         old = frame.filter(pl.col("__business_id").is_not_null())
         if new.height:
@@ -355,12 +375,8 @@ class Compiler:
         without_nik = needs_owner.filter(pl.col("__index_owner_nik").is_null())
         source = pl.concat([with_nik, without_nik])
         ids = pl.Series("id", bulk.reserve_ids(Owner._meta.db_table, source.height), dtype=pl.Int64)
-        bulk.insert_frame(Owner._meta.db_table, source.select(
-            ids,
-            *self._owner_columns(),
-            pl.lit(self.now_text).alias("created_at"),
-            pl.lit(self.now_text).alias("updated_at"),
-        ))
+        bulk.insert_frame(Owner._meta.db_table, source.select(ids, *self._owner_columns()),
+                          constants={"created_at": self.now_text, "updated_at": self.now_text})
 
         by_nik = pl.DataFrame({
             "__index_owner_nik": with_nik.get_column("__index_owner_nik"),
@@ -381,7 +397,6 @@ class Compiler:
     def _insert_new(self, new: pl.DataFrame) -> pl.DataFrame:
         """Register new businesses with fresh UMKM codes, their owners and first versions."""
         new = self._insert_owners(new)
-        submission_id = pl.lit(self.submission.pk, dtype=pl.Int64)
         ids = bulk.reserve_ids(Business._meta.db_table, new.height)
         new = new.with_columns(pl.Series("__business_id", ids, dtype=pl.Int64))
         counter = UmkmCodeCounter.objects.select_for_update().get(pk=1)
@@ -389,19 +404,19 @@ class Compiler:
         counter.last_value += new.height
         counter.save(update_fields=["last_value"])
 
-        bulk.insert_frame(Business._meta.db_table, new.select(
+        constants = {
+            "status": Business.Status.ACTIVE.value, "kbli_edition": self.kbli_edition,
+            "region_edition": self.region_edition, "first_submission_id": self.submission.pk,
+            "last_submission_id": self.submission.pk, "created_at": self.now_text, "updated_at": self.now_text,
+        }
+        businesses = new.select(
             pl.col("__business_id").alias("id"),
             pl.lit(codes).alias("umkm_code"),
-            pl.lit(Business.Status.ACTIVE.value).alias("status"),
             pl.col("__owner_id").alias("owner_id"),
             *self._business_columns(),
-            submission_id.alias("first_submission_id"),
-            submission_id.alias("last_submission_id"),
-            pl.lit(self.now_text).alias("created_at"),
-            pl.lit(self.now_text).alias("updated_at"),
-        ))
-        first_versions = self._version_values(new, pl.lit(1, dtype=pl.Int64))
-        bulk.insert_frame(BusinessVersion._meta.db_table, first_versions)
+        )
+        bulk.insert_frame(Business._meta.db_table, businesses.drop(*constants, strict=False), constants=constants)
+        self._insert_versions(new, pl.lit(1, dtype=pl.Int64))
         self.result.created += new.height
         return new
 
@@ -417,7 +432,7 @@ class Compiler:
                 "business_id", ids, where="superseded_at IS NULL",
             )
         }
-        snapshots = old.select(self._snapshot()).to_series().to_list()
+        snapshots = old.get_column("__snapshot").to_list()
         changed_rows: list[int] = []
         for position, (business_id, data) in enumerate(zip(ids, snapshots, strict=True)):
             previous = current.get(business_id)
@@ -433,7 +448,7 @@ class Compiler:
                                 [current[bid][0] for bid in changed_ids if bid in current])
             numbers = pl.Series([current[bid][1] + 1 if bid in current else 1 for bid in changed_ids],
                                 dtype=pl.Int64)
-            bulk.insert_frame(BusinessVersion._meta.db_table, self._version_values(changed, pl.lit(numbers)))
+            self._insert_versions(changed, pl.lit(numbers))
             business_values = changed.select(self._business_columns()).iter_rows()
             business_columns = (*self.BUSINESS_FIELDS, "last_submission_id", "updated_at")
             bulk.update_rows(Business._meta.db_table, business_columns, (
@@ -467,22 +482,41 @@ class Compiler:
         frame = pl.concat([new, old], how="diagonal_relaxed")
         if not frame.height:
             return
-        present = [c for c in self.transaction_codes if c in frame.columns]
         records = frame.select(
             pl.col("__business_id").alias("business_id"),
             pl.col("reference_year").alias("period"),
-            pl.struct(**{c: pl.col(c) for c in present}).struct.json_encode().alias("values"),
-            pl.lit(self.standard.label).alias("standard_version"),
-            pl.lit(self.now_text).alias("recorded_at"),
-            pl.lit(self.submission.pk, dtype=pl.Int64).alias("submission_id"),
+            pl.col("__transaction_values").alias("values"),
             pl.col("__row").alias("row_number"),
         )
-        bulk.insert_frame(TransactionRecord._meta.db_table, records)
+        constants = {"standard_version": self.standard.label, "recorded_at": self.now_text,
+                     "submission_id": self.submission.pk}
+        bulk.insert_frame(TransactionRecord._meta.db_table, records, constants=constants)
         self.result.transactions += frame.height
 
 
 def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def _prepared_ahead(compiler: Compiler, batches: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """Yield the prepared batches, preparing the next one in a second thread meanwhile.
+
+    Reading, encryption and Polars work on the next batch overlap the database writes of the
+    current one, which release the GIL while SQLite or PostgreSQL works. The thread never
+    touches the database connection, which belongs to the caller's thread. One batch at most
+    waits ahead, so memory stays bounded. An exception in the thread is raised here.
+    """
+    batches = iter(batches)
+
+    def prepare_next() -> pl.DataFrame | None:
+        batch = next(batches, None)
+        return None if batch is None else compiler.prepare(batch)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="compile-prepare") as pool:
+        pending = pool.submit(prepare_next)
+        while (prepared := pending.result()) is not None:
+            pending = pool.submit(prepare_next)
+            yield prepared
 
 
 def compile_rows(submission, standard: StandardSpec, batches: Iterator[pl.DataFrame]) -> CompileResult:
@@ -492,8 +526,8 @@ def compile_rows(submission, standard: StandardSpec, batches: Iterator[pl.DataFr
     with transaction.atomic(), bulk.sqlite_bulk_settings():
         UmkmCodeCounter.objects.get_or_create(pk=1)
         with bulk.indexes_deferred(INDEXES_BUILT_AFTER_LOAD):
-            for batch in batches:
-                compiler.compile_batch(batch)
+            for prepared in _prepared_ahead(compiler, batches):
+                compiler.compile_prepared(prepared)
     compiler.result.seconds = round(time.monotonic() - started, 3)
     logger.info(
         "Compiled submission=%s created=%d updated=%d unchanged=%d seconds=%.1f",

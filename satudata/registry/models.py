@@ -52,7 +52,8 @@ class Business(models.Model):
     umkm_code = models.CharField(_("UMKM code"), max_length=16, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="businesses")
+    # The index on (owner, name_key) below serves lookups by owner, so the foreign key needs none of its own.
+    owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="businesses", db_index=False)
 
     nib = models.CharField(_("NIB"), max_length=13, null=True, db_index=True)
     name = models.CharField(_("business name"), max_length=200)
@@ -108,7 +109,8 @@ class BusinessVersion(models.Model):
     when a later submission replaced them.
     """
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="versions")
+    # The unique (business, number) index serves lookups by business.
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="versions", db_index=False)
     number = models.PositiveIntegerField()
     data = models.JSONField()
     valid_from = models.DateField()
@@ -129,7 +131,8 @@ class TransactionRecord(models.Model):
     which stays for history.
     """
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="transactions")
+    # The (business, period) index serves lookups by business.
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="transactions", db_index=False)
     period = models.PositiveSmallIntegerField(_("reference year"))
     values = models.JSONField()
     standard_version = models.CharField(max_length=40)

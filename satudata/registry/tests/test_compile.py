@@ -192,6 +192,29 @@ def test_failed_first_load_changes_nothing(tmp_path, producer_bandung, monkeypat
     assert submission.state == Submission.State.ACCEPTED
 
 
+def test_failed_preparation_changes_nothing(tmp_path, producer_bandung, monkeypatch):
+    # The second batch fails while it is prepared in the second thread, after the first was written.
+    submission = validated(tmp_path, rows_with({}, {}, {}), producer_bandung)
+    frame = services.valid_rows(submission).collect()
+    standard = spec_from_version(submission.standard_version)
+    prepare = compiling.Compiler.prepare
+    prepared: list[int] = []
+
+    def fail_second(self, batch):
+        prepared.append(batch.height)
+        if len(prepared) == 2:
+            raise RuntimeError("sealing failed")
+        return prepare(self, batch)
+
+    monkeypatch.setattr(compiling.Compiler, "prepare", fail_second)
+    with pytest.raises(RuntimeError, match="sealing failed"):
+        compiling.compile_rows(submission, standard, iter([frame[:2], frame[2:]]))
+
+    assert prepared == [2, 1]
+    assert registry_counts() == {"Owner": 0, "Business": 0, "BusinessVersion": 0, "TransactionRecord": 0}
+    assert counter_value() == 0
+
+
 def test_failed_update_changes_nothing(tmp_path, producer_bandung, monkeypatch):
     submit(write_csv(tmp_path / "one.csv", rows_with({})), producer_bandung)
     counts, counter = registry_counts(), counter_value()
