@@ -185,6 +185,7 @@ def rule_context(producer: Producer) -> RuleContext:
         code_lists={kind: code_list_lookup(kind) for kind in kinds},
         producer_regions=regions,
         producer_scope_label=label,
+        producer_sectors=tuple(producer.kbli_sectors or ()),
     )
 
 
