@@ -13,10 +13,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from satudata.access.api_auth import producer_token, verified_session
+from satudata.errors import DomainError
 from satudata.access.scope import producer_submissions, scoped_submissions
 from satudata.producers.models import IdempotencyRecord, Producer
 from satudata.submissions import procedure, reports, services
@@ -55,6 +57,25 @@ class SubmissionOut(Schema):
     errors_by_field: dict[str, Any]
 
 
+class CorrectionIn(Schema):
+    # A record pushed through the API is named by its number (1 for the first record); a row of
+    # an uploaded file by its row number as the spreadsheet shows it.
+    record: int | None = None
+    row: int | None = None
+    values: dict[str, Any]
+
+
+class CorrectionsIn(Schema):
+    corrections: list[CorrectionIn]
+
+
+class CorrectionsOut(Schema):
+    submission: int
+    saved: int
+    corrected: int
+    to_correct: int
+
+
 class PushOut(Schema):
     submission: int
     received: int
@@ -75,6 +96,11 @@ class ErrorPageOut(Schema):
     total: int
     offset: int
     items: list[RowErrorOut]
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency.key_reused"
+    http_status = 422
 
 
 def _producer(request: HttpRequest) -> Producer:
@@ -135,7 +161,11 @@ def _idempotent(request: HttpRequest, producer: Producer, handler) -> tuple[int,
             if stored is None:
                 raise
     if stored.request_hash != body_hash:
-        raise HttpError(422, "This Idempotency-Key was already used for a different request.")
+        raise IdempotencyKeyReused(
+            _("Idempotency-Key {key} was already used for a different request. Send a new key for a new "
+              "request, or resend exactly the first request to get its answer again."),
+            field="Idempotency-Key", key=key[:200],
+        )
     return stored.status, stored.body
 
 
@@ -185,6 +215,55 @@ def submit_submission(request: HttpRequest, submission_id: int):
             raise Http404
         services.records_to_file(submission)
         procedure.submit(submission, actor=request.auth if hasattr(request.auth, "role") else None)
+        submission.refresh_from_db()
+        return 200, _out(submission)
+
+    return _idempotent(request, producer, handler)
+
+
+def _actor(request: HttpRequest):
+    """The signed-in account behind a session request, or None for a producer system's token."""
+    return request.auth if hasattr(request.auth, "role") else None
+
+
+@router.post("/{submission_id}/corrections", response={200: CorrectionsOut})
+def correct_records(request: HttpRequest, submission_id: int, payload: CorrectionsIn):
+    """Store corrected values for records or rows the walidata returned (Pasal 22 ayat 5).
+
+    Each correction replaces the whole record, so send every variable, not only the faulty one.
+    Only a returned submission can be corrected, and only its rejected records.
+    """
+    producer = _producer(request)
+
+    def handler():
+        submission = producer_submissions(producer).filter(pk=submission_id).first()
+        if submission is None:
+            raise Http404
+        header_row = int(submission.layout.get("header_row") or 1)
+        corrections: dict[int, dict[str, str | None]] = {}
+        for item in payload.corrections:
+            if (item.record is None) == (item.row is None):
+                raise HttpError(422, "Give each correction either a record number or a row number.")
+            row = item.row if item.row is not None else item.record + header_row
+            corrections[row] = {str(k): (None if v is None else str(v)) for k, v in item.values.items()}
+        saved = procedure.save_corrections(submission, corrections, actor=_actor(request))
+        return 200, {"submission": submission.pk, "saved": saved,
+                     "corrected": submission.corrections.filter(round=submission.round).count(),
+                     "to_correct": len(procedure.rows_to_correct(submission))}
+
+    return _idempotent(request, producer, handler)
+
+
+@router.post("/{submission_id}/resubmit", response={200: SubmissionOut})
+def resubmit_submission(request: HttpRequest, submission_id: int):
+    """Send a returned submission back with its corrections; it is validated again in the background."""
+    producer = _producer(request)
+
+    def handler():
+        submission = producer_submissions(producer).filter(pk=submission_id).first()
+        if submission is None:
+            raise Http404
+        procedure.resubmit(submission, actor=_actor(request))
         submission.refresh_from_db()
         return 200, _out(submission)
 
