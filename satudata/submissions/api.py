@@ -55,6 +55,8 @@ class SubmissionOut(Schema):
     created_at: datetime
     progress: dict[str, Any]
     errors_by_field: dict[str, Any]
+    # The producer's earlier submission with the same SHA-256, when this one repeats it.
+    same_file_as: int | None = None
 
 
 class CorrectionIn(Schema):
@@ -137,6 +139,7 @@ def _out(submission: Submission) -> dict[str, Any]:
         "businesses_created": submission.businesses_created, "businesses_updated": submission.businesses_updated,
         "due_on": submission.due_on, "created_at": submission.created_at, "progress": submission.progress,
         "errors_by_field": submission.summary.get("errors_by_field") or {},
+        "same_file_as": submission.summary.get("same_file_as"),
     }
 
 

@@ -190,9 +190,30 @@ def run_compilation(submission_id: int) -> Submission | None:
     submission = Submission.objects.filter(pk=submission_id).first()
     if submission is None or submission.state != State.ACCEPTED:
         return submission
-    services.compile_submission(submission)
+    try:
+        services.compile_submission(submission)
+    except services.SubmissionStateError:
+        # Another worker compiled it while this one waited for the submission's row lock.
+        logger.info("Submission=%s was compiled by another worker", submission_id)
     submission.refresh_from_db()
     return submission
+
+
+def resume_interrupted() -> list[int]:
+    """Queue the compilation of every accepted submission again; return their ids.
+
+    A worker killed while compiling rolls its transaction back and loses the job it had taken from
+    the queue, so the submission stays accepted with nobody working on it. The worker calls this
+    when it starts. A submission queued twice is compiled once, because compilation locks the
+    submission and checks its state first.
+    """
+    # TODO: a validation killed midway leaves its submission validating, and nothing restarts it.
+    waiting = list(Submission.objects.filter(state=State.ACCEPTED).order_by("id").values_list("id", flat=True))
+    for submission_id in waiting:
+        tasks.enqueue_compilation(submission_id)
+    if waiting:
+        logger.info("Queued %d interrupted compilations again: %s", len(waiting), waiting)
+    return waiting
 
 
 def overdue(today: dt.date | None = None):

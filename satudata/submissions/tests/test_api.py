@@ -229,3 +229,14 @@ def test_openapi_document_lists_submission_endpoints(bandung):
         "/api/v1/submissions/{submission_id}/resubmit",
     }
     assert "post" in paths["/api/v1/submissions/{submission_id}/corrections"]
+
+
+def test_same_records_pushed_twice_are_flagged_as_same_file(bandung):
+    ids = []
+    for _attempt in range(2):
+        submission_id = _open(bandung)
+        bandung.post(f"{submission_id}/records", {"records": [record(1), record(2)]})
+        _submit(bandung, submission_id)
+        ids.append(submission_id)
+    assert bandung.get(f"{ids[0]}").json()["same_file_as"] is None
+    assert bandung.get(f"{ids[1]}").json()["same_file_as"] == ids[0]

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from satudata.accounts.models import User
+from satudata.registry.models import Business
 from satudata.submissions import procedure
 from satudata.submissions.models import Submission
 from satudata.submissions.tests.factories import rows_with, submit, write_csv
@@ -77,3 +78,25 @@ def test_submission_list_text_shows_overdue_flag(returned):
     output = _run("submission", "list", "--overdue", "--language", "en")
     assert "overdue" in output
     assert returned.original_name in output
+
+
+def test_same_file_twice_is_detected_and_explained(tmp_path):
+    path = write_csv(tmp_path / "twice.csv", rows_with({}, {}))
+    first = json.loads(_run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--json",
+                            "--accept", "--operator", "walidata"))
+    again = _run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--language", "en",
+                 "--accept", "--operator", "walidata")
+    second = Submission.objects.exclude(pk=first["submission"]).get(sha256=first["sha256"])
+    shown = json.loads(_run("submission", "show", str(second.pk), "--json"))
+    assert first["same_file_as"] is None
+    assert f"identical to submission {first['submission']}" in again
+    assert shown["same_file_as"] == first["submission"]
+    assert (second.businesses_created, second.businesses_updated) == (0, 0)
+    assert Business.objects.filter(last_submission__in=[first["submission"], second.pk]).count() == 2
+
+
+def test_same_file_of_another_producer_is_not_flagged(tmp_path):
+    path = write_csv(tmp_path / "shared.csv", rows_with({}))
+    _run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--json")
+    other = json.loads(_run("submit", str(path), "--producer", "dinas-kukm-jabar", "--json"))
+    assert other["same_file_as"] is None

@@ -64,6 +64,10 @@ class Command(SatudataCommand):
             read=submission.rows_read, accepted=submission.rows_accepted, rejected=submission.rows_rejected))
         out(_("New businesses: {created}   updated businesses: {updated}").format(
             created=submission.businesses_created, updated=submission.businesses_updated))
+        if submission.state == Submission.State.ACCEPTED and submission.progress.get("stage") == "compiling":
+            out(_("Compilation started at {at} and has not finished. A worker that stopped midway left the "
+                  "registry unchanged; 'satudata worker' compiles it again when it starts.").format(
+                at=submission.progress.get("at", "?")[:19]))
         if submission.return_reason:
             out(_("Reason for returning: {reason}").format(reason=submission.return_reason))
         out("")
@@ -127,7 +131,7 @@ def _details(submission: Submission) -> dict:
         "errors_by_field": submission.summary.get("errors_by_field") or {},
         "return_reason": submission.return_reason or None, "submitted_at": submission.submitted_at,
         "validated_at": submission.validated_at, "accepted_at": submission.accepted_at,
-        "compiled_at": submission.compiled_at,
+        "compiled_at": submission.compiled_at, "progress": submission.progress,
     }
 
 
