@@ -217,10 +217,14 @@ def resume_interrupted() -> list[int]:
     return waiting
 
 
-def overdue(today: dt.date | None = None):
-    """Submissions waiting past the due date of their step."""
+def overdue(today: dt.date | None = None, submissions=None):
+    """Submissions waiting past the due date of their step, among ``submissions`` (default: all).
+
+    Views pass the user's scoped submissions; the worker's notices look at all of them.
+    """
     today = today or timezone.localdate()
-    return Submission.objects.filter(state__in=WAITING, due_on__lt=today).select_related("producer")
+    submissions = submissions if submissions is not None else Submission.objects.all()
+    return submissions.filter(state__in=WAITING, due_on__lt=today).select_related("producer")
 
 
 def producers_without_delivery(today: dt.date | None = None) -> list[tuple[Producer, dt.datetime | None]]:
