@@ -27,7 +27,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _inbox(submissions) -> dict:
-    """A producer's inbox: submissions returned for correction, and its steps past their due date."""
+    """Collect a producer's inbox: submissions returned for correction, and its steps past their due date."""
     today = timezone.localdate()
     returned = [(s, days_overdue(s, today)) for s in submissions.filter(state=Submission.State.RETURNED)
                 .order_by("due_on", "id")]

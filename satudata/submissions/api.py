@@ -60,8 +60,8 @@ class SubmissionOut(Schema):
 
 
 class CorrectionIn(Schema):
-    # A record pushed through the API is named by its number (1 for the first record); a row of
-    # an uploaded file by its row number as the spreadsheet shows it.
+    # A record pushed through the API is named by its number, 1 for the first record. A row of an
+    # uploaded file is named by its row number as the spreadsheet shows it.
     record: int | None = None
     row: int | None = None
     values: dict[str, Any]
@@ -225,7 +225,7 @@ def submit_submission(request: HttpRequest, submission_id: int):
 
 
 def _actor(request: HttpRequest):
-    """The signed-in account behind a session request, or None for a producer system's token."""
+    """Return the signed-in account behind a session request, or None for a producer system's token."""
     return request.auth if hasattr(request.auth, "role") else None
 
 
@@ -246,7 +246,8 @@ def correct_records(request: HttpRequest, submission_id: int, payload: Correctio
         corrections: dict[int, dict[str, str | None]] = {}
         for item in payload.corrections:
             if (item.record is None) == (item.row is None):
-                raise HttpError(422, "Give each correction either a record number or a row number.")
+                raise DomainError(_("Give each correction either a record number or a row number, not both."),
+                                  code="correction.row_missing", field="record")
             row = item.row if item.row is not None else item.record + header_row
             corrections[row] = {str(k): (None if v is None else str(v)) for k, v in item.values.items()}
         saved = procedure.save_corrections(submission, corrections, actor=_actor(request))

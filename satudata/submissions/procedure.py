@@ -204,7 +204,7 @@ def resume_interrupted() -> list[int]:
     """Queue the compilation of every accepted submission again; return their ids.
 
     A worker killed while compiling rolls its transaction back and loses the job it had taken from
-    the queue, so the submission stays accepted with nobody working on it. The worker calls this
+    the queue, so the submission stays accepted with no worker on it. The worker calls this
     when it starts. A submission queued twice is compiled once, because compilation locks the
     submission and checks its state first.
     """

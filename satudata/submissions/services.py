@@ -106,8 +106,8 @@ def receive_file(*, producer: Producer, source: IO[bytes], original_name: str, u
 
 
 def _note_same_file(submission: Submission) -> None:
-    """Note the producer's earliest submission with the same SHA-256, so screens can say the file
-    was sent before. The file is still processed: its rows match the businesses already compiled."""
+    """Record the producer's earliest submission with the same SHA-256, so screens can show that the
+    file was sent before. The file is still processed, and its rows match the businesses already compiled."""
     earlier = (Submission.objects.filter(producer=submission.producer, sha256=submission.sha256)
                .exclude(pk=submission.pk).order_by("id").first())
     if earlier is not None:

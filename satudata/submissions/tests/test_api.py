@@ -231,7 +231,7 @@ def test_openapi_document_lists_submission_endpoints(bandung):
     assert "post" in paths["/api/v1/submissions/{submission_id}/corrections"]
 
 
-def test_same_records_pushed_twice_are_flagged_as_same_file(bandung):
+def test_repeated_records_flagged_as_same_file(bandung):
     ids = []
     for _attempt in range(2):
         submission_id = _open(bandung)

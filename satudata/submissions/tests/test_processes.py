@@ -94,7 +94,7 @@ class Installation:
         return self.query(sql)[0][0]
 
     def writer_is_busy(self) -> bool:
-        """True while another process holds the compiling transaction open."""
+        """True while another process has the compiling transaction open."""
         if self.database_url:
             # select_for_update on the counter row holds a row-share lock on its table until commit.
             return self.value(
@@ -195,7 +195,7 @@ def test_killed_worker_leaves_registry_unchanged_and_resumes(installation, tmp_p
                         "dinas-kumkm-bandung")
     submission_id = prepared["id"]
     before = _registry_counts(installation)
-    log = open(tmp_path / "worker.log", "w")
+    log = (tmp_path / "worker.log").open("w")
 
     # when: the worker is killed with SIGKILL while its compiling transaction is open
     worker = installation.start("-m", "satudata", "worker", "--workers", "1", stdout=log, stderr=log)
@@ -212,7 +212,7 @@ def test_killed_worker_leaves_registry_unchanged_and_resumes(installation, tmp_p
     killed = _submission(installation, submission_id)
     after_kill = _registry_counts(installation)
 
-    # then: nothing of it is in the registry, and the submission says it waits to be compiled
+    # then: nothing of it is in the registry, and the submission's state shows it waits to be compiled
     assert prepared["accepted"] == KILLED_ROWS
     assert busy_when_killed
     assert worker.returncode == -signal.SIGKILL
@@ -227,6 +227,7 @@ def test_killed_worker_leaves_registry_unchanged_and_resumes(installation, tmp_p
                   "the restarted worker to compile")
     finally:
         _stop(restarted)
+        log.close()
     compiled = _submission(installation, submission_id)
     after = _registry_counts(installation)
 
@@ -262,7 +263,7 @@ def test_concurrent_compilations_register_shared_business_once(installation, tmp
     outputs = [process.communicate(timeout=300) for process in processes]
     results = [json.loads(out.strip().splitlines()[-1]) for out, _err in outputs]
 
-    # then: the businesses are registered once; the second compilation updates or keeps them
+    # then: the businesses are registered once, and the second compilation updates or keeps them
     ids = f"({first['id']}, {second['id']})"
     assert [process.returncode for process in processes] == [0, 0], [err[-2000:] for _out, err in outputs]
     assert first["accepted"] == second["accepted"] == CONCURRENT_ROWS

@@ -10,7 +10,7 @@ from satudata.producers.tokens import create_token, revoke_token
 
 
 def operator_label() -> str:
-    """The audit label of a command-line action: the operating-system account that ran it."""
+    """Return the audit label of a command-line action: the operating-system account that ran it."""
     try:
         return f"cli:{getpass.getuser()}"
     except (KeyError, OSError):

@@ -22,7 +22,7 @@ class Command(SatudataCommand):
         listing.add_argument("--state", choices=Submission.State.values, help="Only submissions in this state.")
         listing.add_argument("--overdue", action="store_true",
                              help="Only submissions whose current step is past its due date.")
-        listing.add_argument("--limit", type=int, default=200, help="Most submissions to list (default: 200).")
+        listing.add_argument("--limit", type=int, default=200, help="Maximum number of submissions to list (default: 200).")
         listing.add_argument("--json", action="store_true", help="Print JSON.")
         for sub in (show, listing):
             self.add_language(sub)
@@ -40,10 +40,12 @@ class Command(SatudataCommand):
                 id=options["id"]))
         today = timezone.localdate()
         events = list(submission.events.all())
+
         if options["json"]:
             self.print_json({**_summary(submission, today), **_details(submission), "events": [
                 _event_json(e) for e in events]})
             return
+
         out = self.stdout.write
         out(_("Submission {id}: {file}").format(id=submission.pk, file=submission.original_name))
         out(_("Producer: {code} ({name})").format(code=submission.producer.code, name=submission.producer.name))
@@ -55,6 +57,7 @@ class Command(SatudataCommand):
             if late:
                 line += " " + _("Overdue by {days} working days.").format(days=late)
             out(line)
+
         out(_("File: {file}, {size} bytes, SHA-256 {sha}").format(
             file=submission.original_name, size=submission.size_bytes, sha=submission.sha256 or "—"))
         same = submission.summary.get("same_file_as")
@@ -65,11 +68,13 @@ class Command(SatudataCommand):
         out(_("New businesses: {created}   updated businesses: {updated}").format(
             created=submission.businesses_created, updated=submission.businesses_updated))
         if submission.state == Submission.State.ACCEPTED and submission.progress.get("stage") == "compiling":
-            out(_("Compilation started at {at} and has not finished. A worker that stopped midway left the "
-                  "registry unchanged; 'satudata worker' compiles it again when it starts.").format(
+            out(_("Compilation started at {at} and has not finished. If no worker is compiling it now, the "
+                  "compilation was interrupted and left the registry unchanged, and 'satudata worker' compiles "
+                  "it again when it starts.").format(
                 at=submission.progress.get("at", "?")[:19]))
         if submission.return_reason:
             out(_("Reason for returning: {reason}").format(reason=submission.return_reason))
+
         out("")
         out(_("History:"))
         for event in events:
