@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # With ninja installed as an app, the API's Swagger page uses its bundled static files, not a CDN.
+    "ninja",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
@@ -200,7 +202,13 @@ HUEY["consumer"] = {"workers": int(os.environ.get("SATUDATA_WORKERS", "2")), "wo
 
 # Where notices for the walidata (submissions waiting to be checked, overdue steps) are sent.
 SATUDATA_WALIDATA_EMAIL = os.environ.get("SATUDATA_WALIDATA_EMAIL", "walidata@localhost")
-EMAIL_BACKEND = os.environ.get("SATUDATA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get("SATUDATA_EMAIL_BACKEND", "satudata.portal.mail.ConsoleEmailBackend")
+# SMTP server, used when SATUDATA_EMAIL_BACKEND is django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = os.environ.get("SATUDATA_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("SATUDATA_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("SATUDATA_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("SATUDATA_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("SATUDATA_EMAIL_TLS", "") == "1"
 # Used when SATUDATA_EMAIL_BACKEND is django.core.mail.backends.filebased.EmailBackend.
 EMAIL_FILE_PATH = Path(os.environ.get("SATUDATA_EMAIL_DIR", HOME / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("SATUDATA_FROM_EMAIL", "satudata-umkm@localhost")

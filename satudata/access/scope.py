@@ -34,6 +34,9 @@ class Scope:
     # analyst those of the producers within the analyst's regions.
     all_submissions: bool = False
     submission_regions: tuple[str, ...] = ()
+    # Pasal 27 ayat 4-6 grants data users aggregate data only, unless by-name access is granted,
+    # so such a user gets counts and no list or page of single businesses.
+    aggregate_only: bool = False
 
     @property
     def nothing(self) -> bool:
@@ -137,7 +140,7 @@ def _compute_scope(user) -> Scope:
         if not regions and not kbli:
             # A data user without regions or sectors was granted nothing yet.
             return NO_ACCESS
-        return Scope(everything=False, regions=regions, kbli=kbli, by_name=by_name)
+        return Scope(everything=False, regions=regions, kbli=kbli, by_name=by_name, aggregate_only=not by_name)
     if user.role == Role.BUSINESS_OWNER and user.nik_index:
         return Scope(everything=False, by_name=by_name, owner_nik_index=user.nik_index)
     return NO_ACCESS

@@ -17,7 +17,7 @@ from satudata.producers.services import create_producer
 from satudata.reference.loaders import ensure_kbli_categories, load_lokal_regions
 from satudata.reference.models import CodeList, Edition
 from satudata.security.keyring import load_keyring
-from satudata.standards.loading import load_builtin_standard
+from satudata.standards.loading import current_version, load_builtin_standard
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,9 @@ def initialize(*, demo: bool = False, verbosity: int = 1) -> SetupReport:
         report.region_entries = edition.entry_count
     kbli = ensure_kbli_categories()
     report.kbli_edition, report.kbli_complete = kbli.name, kbli.is_complete
-    report.standard = load_builtin_standard().label
+    load_builtin_standard()
+    # A walidata may have published a newer version since the first start; report the one in force.
+    report.standard = current_version().label
     if demo:
         report.credentials = create_demo_accounts()
     return report

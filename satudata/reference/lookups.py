@@ -245,9 +245,6 @@ def code_list_lookup(kind: str, edition_name: str | None = None) -> CodeListLook
     Placed in ``RuleContext.code_lists["kbli"]``, a named edition makes a file's KBLI codes be
     checked, and stored, in the edition they were written in. Returns None when the edition is
     not loaded.
-
-    NOTE: submissions.services.rule_context requests only current editions, because no upload
-    form, command option or API field lets a producer declare a file's KBLI edition yet.
     """
     from satudata.reference.models import Edition
 

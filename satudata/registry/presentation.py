@@ -2,6 +2,10 @@
 
 import json
 from dataclasses import dataclass
+from typing import Any
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from satudata.access.scope import Scope
 from satudata.registry.models import Business, BusinessVersion, TransactionRecord
@@ -60,6 +64,32 @@ def owner_view(business: Business, scope: Scope) -> OwnerView:
 def transactions_of(business: Business) -> list[TransactionRecord]:
     return list(business.transactions.filter(superseded_at__isnull=True).order_by("-period")
                 .select_related("submission__producer"))
+
+
+def display_value(value: Any) -> str:
+    """Format a stored value in the active language: grouped amounts, Yes/No, text as is."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int | float):
+        return number_format(value, force_grouping=True)
+    return str(value)
+
+
+def labelled_values(values: dict[str, Any], labels: dict[str, str]) -> list[tuple[str, str]]:
+    """Pair each filled value with its variable's label, in the order the record stores them."""
+    return [
+        (labels.get(code, code), display_value(value)) for code, value in values.items() if value is not None
+    ]
+
+
+def code_label(kind: str, code: str) -> str:
+    """Name a coded value by its code list (``MIKRO`` as "Usaha mikro"), or return the code."""
+    from satudata.reference.lookups import code_list_lookup
+
+    lookup = code_list_lookup(kind)
+    return (lookup.labels.get(code) if lookup and code else None) or code
 
 
 def history_of(business: Business) -> list[BusinessVersion]:

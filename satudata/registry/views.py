@@ -1,9 +1,11 @@
 """Browsing the registry: search and filters, one business, counts by region and scale."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 
 from satudata.access.scope import scope_for, scoped_businesses
 from satudata.audit.models import Action
@@ -50,6 +52,9 @@ def _region_choices(request: HttpRequest) -> tuple[list[dict], str]:
 
 @login_required
 def business_list(request: HttpRequest) -> HttpResponse:
+    if scope_for(request.user).aggregate_only:
+        messages.info(request, _("Your access covers aggregate data only, so the registry is shown as counts."))
+        return redirect("registry:counts")
     selects, region = _region_choices(request)
     text = request.GET.get("q", "").strip()
     kbli = request.GET.get("kbli", "").strip()
@@ -67,6 +72,8 @@ def business_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def business_detail(request: HttpRequest, umkm_code: str) -> HttpResponse:
+    if scope_for(request.user).aggregate_only:
+        raise Http404
     code = normalize_code(umkm_code)
     business = get_object_or_404(
         scoped_businesses(request.user).select_related("owner", "first_submission__producer"), umkm_code=code
@@ -76,8 +83,14 @@ def business_detail(request: HttpRequest, umkm_code: str) -> HttpResponse:
     record(Action.REGISTRY_VIEWED, actor=request.user, object_type="business", object_id=business.umkm_code,
            source_ip=client_ip(request), data={"by_name": not owner.masked})
     regions = region_lookup()
+    variables = business.first_submission.standard_version.variables.all()
+    labels = {variable.code: variable.label for variable in variables}
     return render(request, "registry/detail.html", {
-        "business": business, "owner": owner, "transactions": presentation.transactions_of(business),
+        "business": business, "owner": owner,
+        "transactions": [(t, presentation.labelled_values(t.values, labels))
+                         for t in presentation.transactions_of(business)],
+        "scale_label": presentation.code_label("business_scale", business.scale),
+        "sex_label": presentation.code_label("sex", owner.sex),
         "history": presentation.history_of(business),
         "village_name": regions.names.name_of(business.village_code) if regions else "",
         "region_path": [regions.names.name_of(c) for c in (business.province_code, business.regency_code,

@@ -31,6 +31,8 @@ MAX_RECORDS_PER_PUSH = 10_000
 class SubmissionIn(Schema):
     reference_year: int | None = None
     name: str = ""
+    # The KBLI edition the records' codes are written in; empty means the current edition.
+    kbli_edition: str = ""
 
 
 class RecordsIn(Schema):
@@ -44,6 +46,7 @@ class SubmissionOut(Schema):
     state_label: str
     channel: str
     standard: str
+    kbli_edition: str
     round: int
     records: int
     rows_read: int
@@ -134,6 +137,7 @@ def _out(submission: Submission) -> dict[str, Any]:
         "id": submission.pk, "producer": submission.producer.code, "state": submission.state,
         "state_label": str(Submission.State(submission.state).label), "channel": submission.channel,
         "standard": submission.standard_version.label, "round": submission.round,
+        "kbli_edition": submission.kbli_edition or (submission.summary or {}).get("kbli_edition") or "",
         "records": submission.records.count(), "rows_read": submission.rows_read,
         "rows_accepted": submission.rows_accepted, "rows_rejected": submission.rows_rejected,
         "businesses_created": submission.businesses_created, "businesses_updated": submission.businesses_updated,
@@ -182,6 +186,7 @@ def create_submission(request: HttpRequest, payload: SubmissionIn):
         submission = services.open_draft(
             producer=producer, user=user, channel=Submission.Channel.API,
             name=(payload.name or "api-records")[:200] + ".csv", reference_year=payload.reference_year,
+            kbli_edition=payload.kbli_edition,
         )
         return 201, _out(submission)
 

@@ -12,10 +12,19 @@ class UploadForm(forms.Form):
         label=_("Reference year"), min_value=2000,
         help_text=_("The year the amounts and workers refer to, used when the file has no year column."),
     )
+    kbli_edition = forms.ChoiceField(
+        label=_("KBLI edition of the file"), required=False,
+        help_text=_("The edition the file's KBLI codes are written in. Codes are checked and kept in this edition."),
+    )
     producer = forms.ModelChoiceField(queryset=Producer.objects.none(), label=_("Producer"), required=True)
 
     def __init__(self, *args, user=None, **kwargs):
+        from satudata.submissions.services import kbli_editions
+
         super().__init__(*args, **kwargs)
+        self.fields["kbli_edition"].choices = [("", _("Current edition"))] + [
+            (name, f"KBLI {name}") for name in kbli_editions()
+        ]
         self.fields["reference_year"].initial = timezone.localdate().year - 1
         self.fields["reference_year"].max_value = timezone.localdate().year
         if user is not None and user.is_producer_user:

@@ -72,6 +72,10 @@ class Submission(models.Model):
         _("reference year"), null=True, blank=True,
         help_text=_("Used for rows whose file has no reference-year column."),
     )
+    # The KBLI edition the producer declared the file's codes to be written in; empty means the
+    # current edition. Codes are checked and stored in this edition, and counted in any other
+    # edition through the crosswalks.
+    kbli_edition = models.CharField(_("KBLI edition"), max_length=40, blank=True)
 
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
     rows_accepted = models.PositiveIntegerField(_("rows accepted"), default=0)

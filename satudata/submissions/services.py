@@ -47,6 +47,30 @@ class SubmissionStateError(DomainError):
     http_status = 409
 
 
+class UnknownKbliEdition(DomainError):
+    code = "submission.kbli_edition_unknown"
+    http_status = 422
+
+
+def kbli_editions() -> list[str]:
+    """Names of the loaded KBLI editions, newest first: what a producer may declare a file to use."""
+    from satudata.reference.models import Edition
+
+    return list(Edition.objects.filter(code_list__kind="kbli").order_by("-name").values_list("name", flat=True))
+
+
+def declared_kbli_edition(name: str | None) -> str:
+    """Check a declared KBLI edition; an empty declaration means the current edition."""
+    name = (name or "").strip()
+    if name and name not in kbli_editions():
+        raise UnknownKbliEdition(
+            _("KBLI edition {edition} is not loaded. Declare one of: {loaded}, or leave it empty for the "
+              "current edition."),
+            field="kbli_edition", value=name, edition=name, loaded=", ".join(kbli_editions()) or "-",
+        )
+    return name
+
+
 @dataclass
 class Inspection:
     layout: reading.TableLayout
@@ -82,14 +106,19 @@ def _stored_name(original_name: str) -> str:
 
 def receive_file(*, producer: Producer, source: IO[bytes], original_name: str, user: Any = None,
                  channel: str = Submission.Channel.WEB, reference_year: int | None = None,
-                 standard_version: StandardVersion | None = None, source_ip: str | None = None) -> Submission:
-    """Store a producer's file as a new submission. The raw bytes are kept unchanged, with their hash."""
+                 standard_version: StandardVersion | None = None, source_ip: str | None = None,
+                 kbli_edition: str | None = None) -> Submission:
+    """Store a producer's file as a new submission. The raw bytes are kept unchanged, with their hash.
+
+    ``kbli_edition`` names the KBLI edition the file's codes are written in (default: current).
+    """
     version = standard_version or current_version()
+    kbli_edition = declared_kbli_edition(kbli_edition)
     display_name = Path(original_name).name
     submission = Submission.objects.create(
         producer=producer, standard_version=version, submitted_by=user if getattr(user, "pk", None) else None,
         channel=channel, original_name=display_name[:255], stored_name=_stored_name(display_name),
-        sha256="", size_bytes=0, reference_year=reference_year,
+        sha256="", size_bytes=0, reference_year=reference_year, kbli_edition=kbli_edition,
     )
     try:
         sha256, size = _store_raw(source, submission.raw_path, display_name)
@@ -179,8 +208,9 @@ def save_mapping(submission: Submission, mapping: Mapping, user: Any = None) -> 
 
 # -- validating --------------------------------------------------------------------------------------
 
-def rule_context(producer: Producer) -> RuleContext:
-    kinds = {"kbli", "sex", "legal_form", "education", "business_scale"}
+def rule_context(producer: Producer, *, kbli_edition: str = "") -> RuleContext:
+    """What the rules check a producer's file against; ``kbli_edition`` is the file's declared one."""
+    kinds = {"sex", "legal_form", "education", "business_scale"}
     regions = (producer.region_code,) if producer.kind == Producer.Kind.REGIONAL and producer.region_code else ()
     label = producer.region_code
     lookup = region_lookup()
@@ -189,7 +219,8 @@ def rule_context(producer: Producer) -> RuleContext:
     return RuleContext(
         today=timezone.localdate(),
         regions=lookup,
-        code_lists={kind: code_list_lookup(kind) for kind in kinds},
+        code_lists={**{kind: code_list_lookup(kind) for kind in kinds},
+                    "kbli": code_list_lookup("kbli", kbli_edition or None)},
         producer_regions=regions,
         producer_scope_label=label,
         producer_sectors=tuple(producer.kbli_sectors or ()),
@@ -249,7 +280,9 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
                                    id=submission.pk, state=submission.get_state_display())
     started = time.monotonic()
     standard = spec_from_version(submission.standard_version)
-    ctx = rule_context(submission.producer)
+    if submission.kbli_edition:
+        declared_kbli_edition(submission.kbli_edition)  # it may have been removed since the upload
+    ctx = rule_context(submission.producer, kbli_edition=submission.kbli_edition)
     layout = reading.TableLayout.from_json(submission.layout)
     columns = mapping.columns
     validator = Validator(standard, ctx, list(columns.values()) + _constant_columns(submission, mapping))
@@ -442,12 +475,13 @@ def records_to_file(submission: Submission) -> Submission:
 
 
 def open_draft(*, producer: Producer, channel: str, name: str, user: Any = None,
-               reference_year: int | None = None) -> Submission:
+               reference_year: int | None = None, kbli_edition: str | None = None) -> Submission:
     """Open an empty draft that records are added to (API pushes, enumerator entry)."""
+    kbli_edition = declared_kbli_edition(kbli_edition)
     submission = Submission.objects.create(
         producer=producer, standard_version=current_version(), submitted_by=user if getattr(user, "pk", None) else None,
         channel=channel, original_name=name[:255], stored_name="raw.csv", sha256="", size_bytes=0,
-        reference_year=reference_year,
+        reference_year=reference_year, kbli_edition=kbli_edition,
     )
     record(Action.SUBMISSION_CREATED, actor=user, object_type="submission", object_id=submission.pk,
            data={"producer": producer.code, "channel": channel})

@@ -55,6 +55,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             submission = services.receive_file(
                 producer=producer, source=upload_file, original_name=upload_file.name, user=user,
                 reference_year=form.cleaned_data["reference_year"], source_ip=client_ip(request),
+                kbli_edition=form.cleaned_data["kbli_edition"],
             )
             services.inspect(submission)
         except FileRejected as exc:
@@ -88,7 +89,9 @@ def confirm_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     by_code = {v.code: v for v in variables}
     rows = [{"column": column, "field": form[f"column_{column.index}"]} for column in proposed.choices]
     reused = bool(proposed.choices) and all(c.source in ("saved", "excluded") for c in proposed.choices)
-    missing = [by_code[c] for c in proposed.missing_required if c in by_code]
+    # The reference year given with the upload fills a missing year column.
+    supplied = {"reference_year"} if submission.reference_year else set()
+    missing = [by_code[c] for c in proposed.missing_required if c in by_code and c not in supplied]
     return render(request, "submissions/mapping.html", {
         "submission": submission, "form": form, "rows": rows, "reused": reused, "missing": missing,
         "header_row": submission.layout.get("header_row"),

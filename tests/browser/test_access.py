@@ -113,6 +113,8 @@ def test_account_request_to_signed_in_regency_user(browser, installation, tmp_pa
     walidata.goto(f"{installation['url']}/accounts/requests/{number}/")
     walidata.select_option("#approve-form select[name=role]", "data_user")
     walidata.fill("#approve-form input[name=regions]", "32.73")
+    # The signed confidentiality statement is on record, so by-name access may be granted.
+    walidata.check("#approve-form input[name=by_name]")
     walidata.click("#approve-form button[name=approve]")
     walidata.wait_for_load_state()
     assert walidata.locator("#request-state").inner_text() == "Approved"

@@ -122,6 +122,11 @@ def sees_by_name(person: Person) -> bool:
     return wants and person.statement
 
 
+def sees_records(person: Person) -> bool:
+    """Data users without by-name access get aggregate data only (Pasal 27 ayat 4-6)."""
+    return person.role not in (Role.DATA_USER, Role.PUBLIC_RELATIONS) or sees_by_name(person)
+
+
 def sees_submission(person: Person) -> bool:
     """The test submission belongs to the regional producer of Kota Bandung (32.73)."""
     if person.role == Role.WALIDATA_ADMIN:
@@ -372,7 +377,9 @@ ROLE_MEETS = {
 
 def check_counts(world: World, name: str, label: str, response) -> None:
     shown = world.shown()
-    if name == "registry:list" and "?" not in label:
+    if name == "registry:list" and not sees_records(world.person):
+        assert response.status_code == 302, label
+    elif name == "registry:list" and "?" not in label:
         assert response.context["page"].paginator.count == len(shown), label
     if name == "registry:counts" and "?" not in label:
         assert response.context["grand_total"] == len(shown), label
@@ -401,7 +408,7 @@ def check_url(client: Client, world: World, name: str, view) -> None:
         if name == "registry:detail":
             code = label.rsplit(" ", 1)[1]
             row = next(r for r in world.rows if r.code == code)
-            expected = 200 if visible(world.person, row, world.rows) else 404
+            expected = 200 if visible(world.person, row, world.rows) and sees_records(world.person) else 404
             assert response.status_code == expected, label
         if name.startswith("submissions:") and name not in ("submissions:list", "submissions:upload",
                                                              "submissions:overview"):

@@ -46,6 +46,44 @@ def test_sign_in_page_renders_in_both_languages(client):
     assert b'lang="en"' in english.content
 
 
+def test_sign_in_links_account_request(client):
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert f'href="{reverse("accounts:request")}"' in page
+
+
+def test_api_docs_load_no_outside_files(client):
+    sign_in_verified(client, User.objects.get(username="walidata"))
+    page = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in page
+    assert "http://" not in page
+    assert "https://" not in page
+
+
+def test_console_mail_keeps_stdout_clean(capsys):
+    from django.core.mail import get_connection, send_mail
+
+    # The tests' own settings replace the default backend with an in-memory one, so name it.
+    connection = get_connection("satudata.portal.mail.ConsoleEmailBackend")
+    send_mail("Subjek", "Isi", "a@localhost", ["b@localhost"], connection=connection)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "Subjek" in captured.err
+
+
+def test_aggregate_only_user_gets_counts(client, tmp_path, producer_bandung):
+    from satudata.registry.models import Business
+
+    submit(write_csv(tmp_path / "a.csv", rows_with({})), producer_bandung)
+    code = Business.objects.get().umkm_code
+    sign_in_verified(client, User.objects.get(username="pengguna-bandung"))
+    listing = client.get(reverse("registry:list"))
+    assert listing.status_code == 302
+    assert listing.url == reverse("registry:counts")
+    assert client.get(reverse("registry:detail", args=[code])).status_code == 404
+    counts = client.get(reverse("registry:counts"))
+    assert counts.context["grand_total"] == 1
+
+
 def test_anonymous_user_is_sent_to_sign_in(client):
     response = client.get(reverse("registry:list"))
     assert response.status_code == 302
@@ -66,6 +104,14 @@ def test_producer_uploads_confirms_and_sees_result(bandung_client, tmp_path):
     detail = bandung_client.get(reverse("submissions:detail", args=[submission.pk]))
     assert detail.status_code == 200
     assert b"nib.format" in detail.content
+
+
+def test_mapping_counts_upload_year_as_supplied(bandung_client, tmp_path):
+    rows = [{k: v for k, v in row.items() if k != "Tahun referensi"} for row in rows_with({})]
+    with_year = _upload(bandung_client, write_csv(tmp_path / "with-year.csv", rows))
+    page = bandung_client.get(reverse("submissions:mapping", args=[with_year.pk]))
+    assert "reference_year" in with_year.mapping["missing_required"]
+    assert page.context["missing"] == []
 
 
 def test_error_report_xlsx_marks_the_faulty_cell(bandung_client, tmp_path, producer_bandung):
@@ -133,6 +179,10 @@ def test_walidata_sees_business_with_personal_data(walidata_client, tmp_path, pr
     assert page.status_code == 200
     assert b"3273015203900001" in page.content
     assert b"Warung Siti 0" in page.content
+    text = page.content.decode()
+    # Amounts are grouped the Indonesian way and codes are shown by their names.
+    assert "15.000.000" in text
+    assert "MIKRO" not in text
 
 
 def test_producer_without_by_name_access_sees_masked_nik(bandung_client, tmp_path, producer_bandung):

@@ -65,6 +65,11 @@ class Command(SatudataCommand):
         )
         imp.add_argument("--dry-run", action="store_true", help="Print the change report and store nothing.")
         imp.add_argument(
+            "--force",
+            action="store_true",
+            help="Apply an edition that would remove more than half of the current edition's codes.",
+        )
+        imp.add_argument(
             "--examples", type=int, default=5, help="Examples printed per change type (default 5)."
         )
         imp.add_argument("--json", action="store_true", help="Print the change report as JSON.")
@@ -207,6 +212,7 @@ class Command(SatudataCommand):
             if not options["json"]:
                 self.stdout.write(_("Dry run: nothing was stored."))
             return
+        self._refuse_shrinking(plan, options["force"])
         stored = services.apply_import(plan, source=options["source"] or path.name)
         if not options["json"]:
             self.stdout.write(
@@ -226,6 +232,22 @@ class Command(SatudataCommand):
                         newer=plan.report.new_edition,
                     )
                 )
+
+    @staticmethod
+    def _refuse_shrinking(plan, force: bool) -> None:
+        """Stop a truncated or wrong file from replacing the current list that every file is checked against."""
+        report = plan.report
+        if force or report is None or not plan.make_current or plan.is_older or not report.old_count:
+            return
+        removed = report.counts.get("removed", 0)
+        if removed * 2 > report.old_count:
+            raise CommandError(
+                _(
+                    "The file would remove {removed} of the {total} codes of the current {kind} edition {old}, "
+                    "so it was not imported. Check that the file is complete; to import it anyway, "
+                    "repeat the command with --force."
+                ).format(removed=removed, total=report.old_count, kind=plan.kind, old=report.old_edition)
+            )
 
     def _compare(self, options):
         older = services.get_edition(options["kind"], options["older"])

@@ -29,6 +29,8 @@ class Command(SatudataCommand):
                             help="Column mapping file: JSON {\"header\": \"variable\"} or CSV header,variable.")
         parser.add_argument("--reference-year", type=int,
                             help="Reference year for the transaction values when the file has no year column.")
+        parser.add_argument("--kbli-edition",
+                            help="KBLI edition the file's codes are written in (default: the current edition).")
         parser.add_argument("--accept", action="store_true",
                             help="Accept and compile at once, for trusted batch loads and migrations of SIDT exports.")
         parser.add_argument("--operator", help="User name of the walidata operator who accepts (with --accept).")
@@ -50,6 +52,7 @@ class Command(SatudataCommand):
                 submission = services.receive_file(
                     producer=producer, source=source, original_name=path.name,
                     channel=Submission.Channel.CLI, reference_year=options["reference_year"],
+                    kbli_edition=options["kbli_edition"],
                 )
             services.inspect(submission, saved=saved)
             procedure.submit(submission, background=False, on_progress=progress)
@@ -96,6 +99,7 @@ class Command(SatudataCommand):
             "same_file_as": submission.summary.get("same_file_as"),
             "state": submission.state,
             "standard": submission.standard_version.label,
+            "kbli_edition": submission.kbli_edition or submission.summary.get("kbli_edition"),
             "rows_read": submission.rows_read,
             "rows_accepted": submission.rows_accepted,
             "rows_rejected": submission.rows_rejected,
