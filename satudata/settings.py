@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "satudata.producers",
     "satudata.validation",
     "satudata.submissions",
+    "satudata.entry",
     "satudata.registry",
     "satudata.linkage",
     "satudata.publishedstats",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("access/", include("satudata.access.urls")),
     path("audit/", include("satudata.audit.urls")),
     path("submissions/", include("satudata.submissions.urls")),
+    path("entry/", include("satudata.entry.urls")),
     path("registry/", include("satudata.registry.urls")),
     path("linkage/", include("satudata.linkage.urls")),
     path("standards/", include("satudata.standards.urls")),

@@ -19,6 +19,9 @@ class Policy(StrEnum):
     SIGNED_IN = "signed_in"
     # Any fully signed-in user; domain data on the page comes through ``access.scope.scoped``.
     SCOPED = "scoped"
+    # Producer and enumerator accounts bound to a producer; domain data on the page is the
+    # account's own draft, read through ``access.scope.scoped``.
+    PRODUCER = "producer"
     # Walidata administrators and analysts.
     WALIDATA = "walidata"
     # Walidata administrators only: accounts, scopes, account requests.
@@ -60,6 +63,13 @@ URL_POLICIES: dict[str, Policy] = {
     "submissions:resubmit": Policy.SCOPED,
     "submissions:decide": Policy.WALIDATA,
     "submissions:overview": Policy.WALIDATA,
+    "entry:draft": Policy.PRODUCER,
+    "entry:new": Policy.PRODUCER,
+    "entry:edit": Policy.PRODUCER,
+    "entry:delete": Policy.PRODUCER,
+    "entry:check": Policy.PRODUCER,
+    "entry:regions": Policy.PRODUCER,
+    "entry:submit": Policy.PRODUCER,
     "registry:list": Policy.SCOPED,
     "registry:counts": Policy.SCOPED,
     "registry:detail": Policy.SCOPED,
@@ -135,6 +145,8 @@ def user_meets(policy: Policy, user: Any) -> bool:
         return True
     if user.is_superuser:
         return True
+    if policy == Policy.PRODUCER:
+        return user.is_producer_user
     if policy == Policy.WALIDATA:
         return user.is_walidata
     if policy == Policy.WALIDATA_ADMIN:

@@ -71,6 +71,21 @@ def check_scope(
                 field="regions",
                 value=code,
             )
+    producer_region = getattr(producer, "region_code", "") or ""
+    if role == Role.ENUMERATOR and producer_region:
+        # An enumerator account collects for its producer (annex Bab III A), so its own regions
+        # may narrow the producer's region but not widen it.
+        for code in regions:
+            if code != producer_region and not code.startswith(producer_region + "."):
+                raise AccountError(
+                    _("Region {region} is outside the region {producer_region} of producer {producer}. "
+                      "Choose a region within it or leave the regions empty."),
+                    region=code,
+                    producer_region=producer_region,
+                    producer=producer.code,
+                    field="regions",
+                    value=code,
+                )
     sectors = sorted({code.strip().upper() for code in kbli_scope or [] if code.strip()})
     for code in sectors:
         is_category = len(code) == 1 and "A" <= code <= "U"

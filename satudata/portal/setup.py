@@ -34,6 +34,7 @@ DEMO_USERS = (
     ("produsen-nasional", Role.PRODUCER, "kementerian-umkm", (), False),
     ("produsen-jabar", Role.PRODUCER, "dinas-kukm-jabar", (), False),
     ("produsen-bandung", Role.PRODUCER, "dinas-kumkm-bandung", (), False),
+    ("enumerator-bandung", Role.ENUMERATOR, "dinas-kumkm-bandung", (), False),
     ("pengguna-bandung", Role.DATA_USER, None, ("32.73",), False),
     ("auditor", Role.AUDITOR, None, (), False),
 )

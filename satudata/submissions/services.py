@@ -504,3 +504,27 @@ def add_records(submission: Submission, records: list[dict[str, Any]], *, user: 
         for number, values in enumerate(records, start=1)
     ], batch_size=2000)
     return last + len(records)
+
+
+def _draft_record(submission: Submission, sequence: int):
+    if submission.state != Submission.State.DRAFT:
+        raise SubmissionStateError(
+            _("Submission {id} is {state}; only the records of a draft can be changed."),
+            id=submission.pk, state=submission.get_state_display())
+    found = submission.records.filter(sequence=sequence).first()
+    if found is None:
+        raise SubmissionStateError(_("Submission {id} has no record {sequence}."), id=submission.pk,
+                                   sequence=sequence)
+    return found
+
+
+def replace_record(submission: Submission, sequence: int, values: dict[str, Any]) -> None:
+    """Replace the values of one record of a draft (variable code → value as text)."""
+    found = _draft_record(submission, sequence)
+    found.values = {str(k): (None if v is None else str(v)) for k, v in values.items()}
+    found.save(update_fields=["values", "updated_at"])
+
+
+def remove_record(submission: Submission, sequence: int) -> None:
+    """Delete one record of a draft; the others keep their numbers."""
+    _draft_record(submission, sequence).delete()

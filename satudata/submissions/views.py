@@ -69,7 +69,10 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def confirm_mapping(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _submission_for(request, pk)
-    if submission.state != Submission.State.DRAFT:
+    # Drafts of records (API pushes, enumerator entry) have no file of their own until they are
+    # submitted, and their columns are the variable codes, so there is nothing to confirm.
+    record_channels = (Submission.Channel.API, Submission.Channel.FORM)
+    if submission.state != Submission.State.DRAFT or submission.channel in record_channels:
         return redirect("submissions:detail", pk=pk)
     if not (request.user.is_producer_user or request.user.is_walidata or request.user.is_superuser):
         raise Http404

@@ -86,8 +86,11 @@ def money_fast(raw, numeric, spec, ctx):
     whole = pl.when(~raw.str.starts_with("+")).then(raw.cast(pl.Int64, strict=False).cast(pl.Float64))
     # "15000000.00", as database exports write amounts; one or two decimals cannot be a thousands group.
     cents = pl.when(raw.str.contains(r"^[0-9]+\.[0-9]{1,2}$")).then(raw).cast(pl.Float64, strict=False)
+    # "15.000.000", as people write amounts in Indonesian, and as an entry form receives them.
+    grouped = pl.when(raw.str.contains(r"^[0-9]{1,3}(\.[0-9]{3})+$")).then(
+        raw.str.replace_all(".", "", literal=True)).cast(pl.Float64, strict=False)
     from_number = pl.when(numeric).then(raw.cast(pl.Float64, strict=False))
-    value = pl.coalesce(from_number, whole, cents)
+    value = pl.coalesce(from_number, whole, cents, grouped)
     return value, _in_range(value, spec).fill_null(False)
 
 

@@ -362,6 +362,31 @@ EXERCISES.update({
 })
 
 
+def ex_entry_record(client, world, name):
+    return [(name, client.get(reverse(name, kwargs={"sequence": 1})))]
+
+
+def ex_entry_record_post(client, world, name):
+    return [(name, client.post(reverse(name, kwargs={"sequence": 1})))]
+
+
+def ex_entry_post(client, world, name):
+    return [(name, client.post(reverse(name), {"owner_nik": "3273015203900001"}))]
+
+
+def ex_entry_regions(client, world, name):
+    return [(f"{name}?parent={region}", _get(client, name, query={"variable": "business_village_code",
+                                                                   "parent": region}))
+            for region in ("", "32.73", "33.74")]
+
+
+EXERCISES.update({
+    "entry:draft": ex_plain, "entry:new": ex_plain, "entry:edit": ex_entry_record,
+    "entry:delete": ex_entry_record_post, "entry:check": ex_entry_post, "entry:submit": ex_entry_post,
+    "entry:regions": ex_entry_regions,
+})
+
+
 def test_every_url_is_exercised():
     names = {name for name, _route, _view in all_urls()}
     missing = sorted(names - set(EXERCISES))
@@ -369,6 +394,7 @@ def test_every_url_is_exercised():
 
 
 ROLE_MEETS = {
+    Policy.PRODUCER: {Role.PRODUCER, Role.ENUMERATOR},
     Policy.WALIDATA: {Role.WALIDATA_ADMIN, Role.WALIDATA_ANALYST},
     Policy.WALIDATA_ADMIN: {Role.WALIDATA_ADMIN},
     Policy.AUDIT: {Role.WALIDATA_ADMIN, Role.WALIDATA_ANALYST, Role.AUDITOR},

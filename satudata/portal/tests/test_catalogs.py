@@ -1,7 +1,7 @@
 """The translation catalogs: complete, free of fuzzy entries, placeholders intact, compiled .mo current.
 
 The .po files are read with a small reader of the flat format that ``makemessages`` writes
-(no message contexts, no obsolete entries), because polib is not a dependency. The compiled
+(message contexts, no obsolete entries), because polib is not a dependency. The compiled
 .mo files are read with the standard library's ``gettext`` module, the reader Django uses.
 """
 
@@ -22,11 +22,12 @@ PLURAL_FORMS = {"id": "nplurals=1; plural=0;", "en": "nplurals=2; plural=(n != 1
 
 PERCENT_PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]")
 HTML_TAG = re.compile(r"</?[a-zA-Z][^>]*>")
-LINE = re.compile(r'^(msgid|msgid_plural|msgstr(?:\[(\d+)\])?) (".*")$')
+LINE = re.compile(r'^(msgctxt|msgid|msgid_plural|msgstr(?:\[(\d+)\])?) (".*")$')
 
 
 @dataclass
 class Entry:
+    msgctxt: str | None = None
     msgid: str = ""
     msgid_plural: str | None = None
     # Translations by plural index. A message without plural forms has the single index None.
@@ -182,10 +183,12 @@ def test_compiled_catalog_matches_po(language):
 
     expected: dict[object, str] = {}
     for entry in messages(language):
+        # A compiled catalog keys a message with a context as "context\x04msgid".
+        key = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}"
         if entry.msgid_plural is None:
-            expected[entry.msgid] = entry.msgstr[None]
+            expected[key] = entry.msgstr[None]
         else:
-            expected.update({(entry.msgid, index): text for index, text in entry.msgstr.items()})
+            expected.update({(key, index): text for index, text in entry.msgstr.items()})
     compiled_messages = {key: text for key, text in compiled.items() if key != ""}
 
     stale = sorted(

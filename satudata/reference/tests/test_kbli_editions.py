@@ -10,6 +10,7 @@ import json
 import polars as pl
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from satudata.reference import services
 from satudata.reference.counting import count_businesses
@@ -75,7 +76,7 @@ def test_bps_json_group_names_its_subgroup(shared_data):
 def test_single_json_file_without_parents_is_rejected(shared_data):
     from satudata.reference.loaders import CodeListImportError
 
-    with pytest.raises(CodeListImportError, match="parent"):
+    with translation.override("en"), pytest.raises(CodeListImportError, match="parent"):
         read_bps_json(shared_data / "kbli2025_bps_unmodified" / "05_kelompok.json")
 
 
@@ -298,7 +299,7 @@ def test_business_checked_against_categories_counts_in_full_edition(
 def test_oss_variant_needs_missing_parents_allowed(kbli_editions, shared_data):
     from satudata.reference.loaders import CodeListImportError
 
-    with pytest.raises(CodeListImportError, match="parent"):
+    with translation.override("en"), pytest.raises(CodeListImportError, match="parent"):
         services.plan_import("kbli", shared_data / "kbli2020_oss.csv", "2020-oss", make_current=False)
 
 
