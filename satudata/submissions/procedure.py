@@ -201,15 +201,18 @@ def run_compilation(submission_id: int) -> Submission | None:
 
 
 def resume_interrupted() -> list[int]:
-    """Queue the compilation of every accepted submission again; return their ids.
+    """Queue again the compilations that a stopped worker left unfinished; return their ids.
 
     A worker killed while compiling rolls its transaction back and loses the job it had taken from
-    the queue, so the submission stays accepted with no worker on it. The worker calls this
-    when it starts. A submission queued twice is compiled once, because compilation locks the
-    submission and checks its state first.
+    the queue, so the submission stays accepted, marked as compiling, with no worker on it. The
+    worker calls this when it starts. An accepted submission whose compilation has not started is
+    left alone, because its job is still in the queue.
     """
+    # NOTE: a job taken from the queue by a worker killed before it marked the submission as
+    # compiling is not found here; 'satudata submission list --state accepted' shows such a submission.
     # TODO: a validation killed midway leaves its submission validating, and nothing restarts it.
-    waiting = list(Submission.objects.filter(state=State.ACCEPTED).order_by("id").values_list("id", flat=True))
+    waiting = list(Submission.objects.filter(state=State.ACCEPTED, progress__stage="compiling")
+                   .order_by("id").values_list("id", flat=True))
     for submission_id in waiting:
         tasks.enqueue_compilation(submission_id)
     if waiting:

@@ -25,7 +25,7 @@ from satudata.synthetic.sidt import generate_sidt
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
 # Large enough that compiling takes a few seconds, so the worker can be killed in the middle.
-KILLED_ROWS = 30_000
+KILLED_ROWS = 100_000
 CONCURRENT_ROWS = 2_000
 DJANGO_SETUP = (
     "import os, django\n"
@@ -203,7 +203,7 @@ def test_killed_worker_leaves_registry_unchanged_and_resumes(installation, tmp_p
         _wait_for(lambda: _submission(installation, submission_id)["progress"].get("stage") == "compiling", 120,
                   "the worker to start compiling")
         _wait_for(installation.writer_is_busy, 30, "the compiling transaction")
-        time.sleep(1)
+        time.sleep(0.5)
         busy_when_killed = installation.writer_is_busy()
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)

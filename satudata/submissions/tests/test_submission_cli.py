@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from satudata.accounts.models import User
 from satudata.registry.models import Business
-from satudata.submissions import procedure
+from satudata.submissions import procedure, tasks
 from satudata.submissions.models import Submission
 from satudata.submissions.tests.factories import rows_with, submit, write_csv
 
@@ -100,3 +100,18 @@ def test_same_file_of_another_producer_is_not_flagged(tmp_path):
     _run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--json")
     other = json.loads(_run("submit", str(path), "--producer", "dinas-kukm-jabar", "--json"))
     assert other["same_file_as"] is None
+
+
+def test_resume_queues_only_interrupted_compilations(tmp_path, producer_bandung, monkeypatch):
+    waiting = submit(write_csv(tmp_path / "a.csv", rows_with({})), producer_bandung, compile_rows=False)
+    interrupted = submit(write_csv(tmp_path / "b.csv", rows_with({"NIB": "9876543210987"})), producer_bandung,
+                         compile_rows=False)
+    Submission.objects.filter(pk__in=[waiting.pk, interrupted.pk]).update(state="accepted")
+    Submission.objects.filter(pk=interrupted.pk).update(progress={"stage": "compiling", "done": 0, "total": 1})
+    queued: list[int] = []
+    monkeypatch.setattr(tasks, "enqueue_compilation", queued.append)
+    resumed = procedure.resume_interrupted()
+    output = _run("submission", "show", str(interrupted.pk), "--language", "en")
+    assert resumed == [interrupted.pk]
+    assert queued == [interrupted.pk]
+    assert "Compilation started at" in output
