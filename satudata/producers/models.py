@@ -64,6 +64,8 @@ class ApiToken(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    # A token without an expiry works until it is revoked.
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -73,6 +75,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.producer.code}:{self.prefix}"
+
+    def is_usable(self, now) -> bool:
+        """True when the token is neither revoked nor past its expiry at ``now``."""
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
 
 class IdempotencyRecord(models.Model):

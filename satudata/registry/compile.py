@@ -525,6 +525,11 @@ def compile_rows(submission, standard: StandardSpec, batches: Iterator[pl.DataFr
     compiler = Compiler(submission, standard)
     with transaction.atomic(), bulk.sqlite_bulk_settings():
         UmkmCodeCounter.objects.get_or_create(pk=1)
+        # Two compilations that run at once would each find no business for a row they share and
+        # both register it. Locking the counter row before any matching makes the second wait
+        # until the first has committed, on PostgreSQL; SQLite's IMMEDIATE transactions already
+        # admit one writer at a time.
+        UmkmCodeCounter.objects.select_for_update().get(pk=1)
         with bulk.indexes_deferred(INDEXES_BUILT_AFTER_LOAD):
             for prepared in _prepared_ahead(compiler, batches):
                 compiler.compile_prepared(prepared)

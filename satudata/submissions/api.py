@@ -13,10 +13,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from satudata.access.api_auth import producer_token, verified_session
+from satudata.errors import DomainError
 from satudata.access.scope import producer_submissions, scoped_submissions
 from satudata.producers.models import IdempotencyRecord, Producer
 from satudata.submissions import procedure, reports, services
@@ -56,6 +58,27 @@ class SubmissionOut(Schema):
     created_at: datetime
     progress: dict[str, Any]
     errors_by_field: dict[str, Any]
+    # The producer's earlier submission with the same SHA-256, when this one repeats it.
+    same_file_as: int | None = None
+
+
+class CorrectionIn(Schema):
+    # A record pushed through the API is named by its number, 1 for the first record. A row of an
+    # uploaded file is named by its row number as the spreadsheet shows it.
+    record: int | None = None
+    row: int | None = None
+    values: dict[str, Any]
+
+
+class CorrectionsIn(Schema):
+    corrections: list[CorrectionIn]
+
+
+class CorrectionsOut(Schema):
+    submission: int
+    saved: int
+    corrected: int
+    to_correct: int
 
 
 class PushOut(Schema):
@@ -78,6 +101,11 @@ class ErrorPageOut(Schema):
     total: int
     offset: int
     items: list[RowErrorOut]
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency.key_reused"
+    http_status = 422
 
 
 def _producer(request: HttpRequest) -> Producer:
@@ -115,6 +143,7 @@ def _out(submission: Submission) -> dict[str, Any]:
         "businesses_created": submission.businesses_created, "businesses_updated": submission.businesses_updated,
         "due_on": submission.due_on, "created_at": submission.created_at, "progress": submission.progress,
         "errors_by_field": submission.summary.get("errors_by_field") or {},
+        "same_file_as": submission.summary.get("same_file_as"),
     }
 
 
@@ -139,7 +168,11 @@ def _idempotent(request: HttpRequest, producer: Producer, handler) -> tuple[int,
             if stored is None:
                 raise
     if stored.request_hash != body_hash:
-        raise HttpError(422, "This Idempotency-Key was already used for a different request.")
+        raise IdempotencyKeyReused(
+            _("Idempotency-Key {key} was already used for a different request. Send a new key for a new "
+              "request, or resend exactly the first request to get its answer again."),
+            field="Idempotency-Key", key=key[:200],
+        )
     return stored.status, stored.body
 
 
@@ -190,6 +223,56 @@ def submit_submission(request: HttpRequest, submission_id: int):
             raise Http404
         services.records_to_file(submission)
         procedure.submit(submission, actor=request.auth if hasattr(request.auth, "role") else None)
+        submission.refresh_from_db()
+        return 200, _out(submission)
+
+    return _idempotent(request, producer, handler)
+
+
+def _actor(request: HttpRequest):
+    """Return the signed-in account behind a session request, or None for a producer system's token."""
+    return request.auth if hasattr(request.auth, "role") else None
+
+
+@router.post("/{submission_id}/corrections", response={200: CorrectionsOut})
+def correct_records(request: HttpRequest, submission_id: int, payload: CorrectionsIn):
+    """Store corrected values for records or rows the walidata returned (Pasal 22 ayat 5).
+
+    Each correction replaces the whole record, so send every variable, not only the faulty one.
+    Only a returned submission can be corrected, and only its rejected records.
+    """
+    producer = _producer(request)
+
+    def handler():
+        submission = producer_submissions(producer).filter(pk=submission_id).first()
+        if submission is None:
+            raise Http404
+        header_row = int(submission.layout.get("header_row") or 1)
+        corrections: dict[int, dict[str, str | None]] = {}
+        for item in payload.corrections:
+            if (item.record is None) == (item.row is None):
+                raise DomainError(_("Give each correction either a record number or a row number, not both."),
+                                  code="correction.row_missing", field="record")
+            row = item.row if item.row is not None else item.record + header_row
+            corrections[row] = {str(k): (None if v is None else str(v)) for k, v in item.values.items()}
+        saved = procedure.save_corrections(submission, corrections, actor=_actor(request))
+        return 200, {"submission": submission.pk, "saved": saved,
+                     "corrected": submission.corrections.filter(round=submission.round).count(),
+                     "to_correct": len(procedure.rows_to_correct(submission))}
+
+    return _idempotent(request, producer, handler)
+
+
+@router.post("/{submission_id}/resubmit", response={200: SubmissionOut})
+def resubmit_submission(request: HttpRequest, submission_id: int):
+    """Send a returned submission back with its corrections; it is validated again in the background."""
+    producer = _producer(request)
+
+    def handler():
+        submission = producer_submissions(producer).filter(pk=submission_id).first()
+        if submission is None:
+            raise Http404
+        procedure.resubmit(submission, actor=_actor(request))
         submission.refresh_from_db()
         return 200, _out(submission)
 

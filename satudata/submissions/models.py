@@ -50,6 +50,9 @@ class Submission(models.Model):
     # When the current step of the procedure started and the working day it is due.
     step_started_at = models.DateTimeField(_("step started"), null=True, blank=True)
     due_on = models.DateField(_("due"), null=True, blank=True, db_index=True)
+    # When the step whose lateness was last e-mailed started, so each late step is announced once
+    # (two steps in a row can share a due date, so the due date alone cannot tell them apart).
+    overdue_notice_step = models.DateTimeField(null=True, blank=True)
     # The walidata's conformity checklist (Pasal 22 ayat 4), pre-filled from validation.
     checklist = models.JSONField(default=list, blank=True)
     return_reason = models.TextField(_("reason for returning"), blank=True)

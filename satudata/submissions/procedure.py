@@ -14,14 +14,15 @@ import polars as pl
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Max, Q
-from django.utils import timezone
+from django.db.models import F, Max, Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from satudata.errors import DomainError
 from satudata.producers.models import Producer
 from satudata.submissions import services, tasks
 from satudata.submissions.errors import FileRejected
+from satudata.submissions.deadlines import days_overdue, step_label
 from satudata.submissions.mapping import Mapping
 from satudata.submissions.models import RowCorrection, Submission
 from satudata.submissions.workflow import build_checklist, confirm_checklist, move
@@ -190,15 +191,43 @@ def run_compilation(submission_id: int) -> Submission | None:
     submission = Submission.objects.filter(pk=submission_id).first()
     if submission is None or submission.state != State.ACCEPTED:
         return submission
-    services.compile_submission(submission)
+    try:
+        services.compile_submission(submission)
+    except services.SubmissionStateError:
+        # Another worker compiled it while this one waited for the submission's row lock.
+        logger.info("Submission=%s was compiled by another worker", submission_id)
     submission.refresh_from_db()
     return submission
 
 
-def overdue(today: dt.date | None = None):
-    """Submissions waiting past the due date of their step."""
+def resume_interrupted() -> list[int]:
+    """Queue again the compilations that a stopped worker left unfinished; return their ids.
+
+    A worker killed while compiling rolls its transaction back and loses the job it had taken from
+    the queue, so the submission stays accepted, marked as compiling, with no worker on it. The
+    worker calls this when it starts. An accepted submission whose compilation has not started is
+    left alone, because its job is still in the queue.
+    """
+    # NOTE: a job taken from the queue by a worker killed before it marked the submission as
+    # compiling is not found here; 'satudata submission list --state accepted' shows such a submission.
+    # TODO: a validation killed midway leaves its submission validating, and nothing restarts it.
+    waiting = list(Submission.objects.filter(state=State.ACCEPTED, progress__stage="compiling")
+                   .order_by("id").values_list("id", flat=True))
+    for submission_id in waiting:
+        tasks.enqueue_compilation(submission_id)
+    if waiting:
+        logger.info("Queued %d interrupted compilations again: %s", len(waiting), waiting)
+    return waiting
+
+
+def overdue(today: dt.date | None = None, submissions=None):
+    """Submissions waiting past the due date of their step, among ``submissions`` (default: all).
+
+    Views pass the user's scoped submissions; the worker's notices look at all of them.
+    """
     today = today or timezone.localdate()
-    return Submission.objects.filter(state__in=WAITING, due_on__lt=today).select_related("producer")
+    submissions = submissions if submissions is not None else Submission.objects.all()
+    return submissions.filter(state__in=WAITING, due_on__lt=today).select_related("producer")
 
 
 def producers_without_delivery(today: dt.date | None = None) -> list[tuple[Producer, dt.datetime | None]]:
@@ -211,11 +240,37 @@ def producers_without_delivery(today: dt.date | None = None) -> list[tuple[Produ
 
 
 def notify_overdue(today: dt.date | None = None) -> int:
-    """E-mail the walidata the list of overdue steps; return how many there were."""
-    items = list(overdue(today))
-    if items and settings.SATUDATA_WALIDATA_EMAIL:
-        lines = [f"#{s.pk} {s.producer.code} {s.state} {s.due_on}" for s in items]
-        send_mail(str(_("Overdue submissions: {count}")).format(count=len(items)), "\n".join(lines),
-                  settings.DEFAULT_FROM_EMAIL, [settings.SATUDATA_WALIDATA_EMAIL], fail_silently=True)
-    logger.info("Overdue notice: %d submissions", len(items))
-    return len(items)
+    """E-mail the steps that became overdue since the last notice; return how many there were.
+
+    The walidata gets one list of them, and a producer also hears of its own late corrections.
+    Each late step is announced once: the start of the step announced is stored on the
+    submission, and the next step is announced again when it is late too.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        late = list(overdue(today).select_for_update(of=("self",))
+                    .exclude(overdue_notice_step=F("step_started_at")).order_by("due_on", "id"))
+        Submission.objects.filter(pk__in=[s.pk for s in late]).update(overdue_notice_step=F("step_started_at"))
+    if not late:
+        logger.info("Overdue notice: no newly overdue steps")
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        lines = [_overdue_line(s, today) for s in late]
+        subject = str(_("Overdue submissions: {count}")).format(count=len(late))
+        if settings.SATUDATA_WALIDATA_EMAIL:
+            send_mail(subject, "\n".join(lines), settings.DEFAULT_FROM_EMAIL, [settings.SATUDATA_WALIDATA_EMAIL],
+                      fail_silently=True)
+        for submission, line in zip(late, lines, strict=True):
+            recipients = [submission.producer.email] if submission.producer.email else []
+            if submission.state == State.RETURNED and recipients:
+                send_mail(str(_("Submission {id}: correction overdue")).format(id=submission.pk), line,
+                          settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
+    logger.info("Overdue notice: %d newly overdue steps", len(late))
+    return len(late)
+
+
+def _overdue_line(submission: Submission, today: dt.date) -> str:
+    return str(_("Submission {id} ({file}) of {producer}: {step} was due on {date}, {days} working days ago.")).format(
+        id=submission.pk, file=submission.original_name, producer=submission.producer.code,
+        step=step_label(submission.state), date=submission.due_on.isoformat(),
+        days=days_overdue(submission, today))

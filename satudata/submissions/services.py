@@ -127,14 +127,21 @@ def receive_file(*, producer: Producer, source: IO[bytes], original_name: str, u
         raise
     submission.sha256, submission.size_bytes = sha256, size
     submission.save(update_fields=["sha256", "size_bytes"])
-    earlier = Submission.objects.filter(producer=producer, sha256=sha256).exclude(pk=submission.pk).order_by("id").first()
-    if earlier is not None:
-        submission.summary = {**submission.summary, "same_file_as": earlier.pk}
-        submission.save(update_fields=["summary"])
+    _note_same_file(submission)
     record(Action.SUBMISSION_CREATED, actor=user, object_type="submission", object_id=submission.pk,
            source_ip=source_ip, data={"producer": producer.code, "sha256": sha256, "bytes": size, "channel": channel})
     logger.info("Received submission=%s producer=%s bytes=%d", submission.pk, producer.code, size)
     return submission
+
+
+def _note_same_file(submission: Submission) -> None:
+    """Record the producer's earliest submission with the same SHA-256, so screens can show that the
+    file was sent before. The file is still processed, and its rows match the businesses already compiled."""
+    earlier = (Submission.objects.filter(producer=submission.producer, sha256=submission.sha256)
+               .exclude(pk=submission.pk).order_by("id").first())
+    if earlier is not None:
+        submission.summary = {**submission.summary, "same_file_as": earlier.pk}
+        submission.save(update_fields=["summary"])
 
 
 def _mark_rejected(submission: Submission, exc: FileRejected) -> None:
@@ -216,6 +223,7 @@ def rule_context(producer: Producer, *, kbli_edition: str = "") -> RuleContext:
                     "kbli": code_list_lookup("kbli", kbli_edition or None)},
         producer_regions=regions,
         producer_scope_label=label,
+        producer_sectors=tuple(producer.kbli_sectors or ()),
     )
 
 
@@ -386,6 +394,9 @@ def compile_submission(submission: Submission, *, user: Any = None) -> Submissio
                                    id=submission.pk, state=submission.get_state_display())
     standard: StandardSpec = spec_from_version(submission.standard_version)
     batches = valid_rows(submission).collect_batches(chunk_size=100_000)
+    # Committed before the compiling transaction starts, so a submission found accepted with this
+    # stage and no worker on it was interrupted, and ``procedure.resume_interrupted`` restarts it.
+    _report_progress(submission, "compiling", 0, submission.rows_accepted)
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
         if locked.state != Submission.State.ACCEPTED:
@@ -458,6 +469,7 @@ def records_to_file(submission: Submission) -> Submission:
     submission.sha256 = hashlib.sha256(content).hexdigest()
     submission.size_bytes = len(content)
     submission.save(update_fields=["stored_name", "sha256", "size_bytes"])
+    _note_same_file(submission)
     inspect(submission, saved={})
     return submission
 

@@ -243,7 +243,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     if not _is_walidata(request.user):
         raise Http404
     today = timezone.localdate()
-    late = [(s, days_overdue(s, today), step_label(s.state)) for s in procedure.overdue(today)]
+    late = [(s, days_overdue(s, today), step_label(s.state))
+            for s in procedure.overdue(today, scoped_submissions(request.user))]
     waiting = scoped_submissions(request.user).filter(state=Submission.State.CHECKED).select_related("producer")
     return render(request, "submissions/overview.html", {
         "late": late, "waiting": waiting, "silent": procedure.producers_without_delivery(today), "today": today,

@@ -277,6 +277,9 @@ class Validator:
             items.append(("business_village_code",
                           pl.when(outside).then(pl.lit("region.outside_scope")).otherwise(None),
                           pl.lit(json.dumps({"scope": self.ctx.producer_scope_label}))))
+        sector_item = self._sector_scope_check(columns)
+        if sector_item is not None:
+            items.append(sector_item)
         if not items:
             return []
         codes = parsed.select([error.alias(f"c{i}") for i, (_f, error, _d) in enumerate(items)])
@@ -293,6 +296,29 @@ class Validator:
                 pl.col(ROW), codes.get_column(f"c{i}").filter(mask).alias("code"), detail_expr.cast(pl.String).alias("detail"),
             )))
         return failures
+
+    def _sector_scope_check(self, columns: set[str]) -> tuple[str, pl.Expr, pl.Expr] | None:
+        """Reject a valid KBLI code outside the producer's sectors (Pasal 6 ayat 3: central producers
+        deliver the data of their business sectors)."""
+        sectors = self.ctx.producer_sectors
+        if not sectors or "kbli" not in columns:
+            return None
+        letters = [s for s in sectors if s.isalpha()]
+        divisions = [s for s in sectors if s.isdigit()]
+        lookup = self.ctx.code_lists.get("kbli")
+        division_category = {c: p for c, p in (lookup.parents.items() if lookup else []) if len(c) == 2}
+        if letters and not division_category:
+            # Without the KBLI divisions the category of a code is unknown, so no row can be judged.
+            return None
+        division = pl.col("kbli").str.slice(0, 2)
+        inside = division.is_in(divisions)
+        if letters:
+            category = division.replace_strict(list(division_category), list(division_category.values()),
+                                               default=None, return_dtype=pl.String)
+            inside = inside | category.is_in(letters).fill_null(False)
+        outside = pl.col("kbli").is_not_null() & pl.col("__err__kbli").is_null() & ~inside
+        return ("kbli", pl.when(outside).then(pl.lit("kbli.outside_scope")).otherwise(None),
+                pl.lit(json.dumps({"scope": ", ".join(sectors)})))
 
     def _collect_errors(self, parsed: pl.DataFrame, frame: pl.DataFrame,
                         check_errors: list[tuple[str, pl.DataFrame]]) -> pl.DataFrame:

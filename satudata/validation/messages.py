@@ -70,6 +70,10 @@ MESSAGES = {
         "KBLI {value} is invalid: a KBLI group code has five digits and starts with a division of one "
         "of the categories A–U. Look the code up in the KBLI 2020 list."
     ),
+    "kbli.outside_scope": _(
+        "KBLI {value} is outside the sectors of your office ({scope}). Submit only businesses whose KBLI "
+        "code is in those categories or divisions, or ask the walidata to widen your scope."
+    ),
     "kbli.category_unknown": _("{value} is not a KBLI category; use one letter from A to U."),
     "kbli.category_mismatch": _(
         "KBLI category {value} does not match KBLI code {kbli}, which belongs to category {expected}. "

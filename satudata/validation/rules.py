@@ -28,6 +28,8 @@ class RuleContext:
     # Regions a regional producer covers (dotted codes); businesses elsewhere are rejected.
     producer_regions: tuple[str, ...] = ()
     producer_scope_label: str = ""
+    # KBLI categories (letters) or divisions (two digits) a sector-scoped producer covers.
+    producer_sectors: tuple[str, ...] = ()
 
 
 @dataclass

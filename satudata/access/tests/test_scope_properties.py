@@ -342,6 +342,14 @@ def ex_api_submission(client, world, name):
     return [(name, client.get(reverse(name, kwargs={"submission_id": world.submission.pk})))]
 
 
+def ex_api_submission_post(client, world, name):
+    url = reverse(name, kwargs={"submission_id": world.submission.pk})
+    return [(name, client.post(url, '{"corrections": []}', content_type="application/json"))]
+
+
+EXERCISES.update({
+    "api:correct_records": ex_api_submission_post, "api:resubmit_submission": ex_api_submission_post,
+})
 EXERCISES.update({
     "api:create_submission": ex_plain, "api:list_submissions": ex_plain, "api:push_records": ex_api_submission,
     "api:submit_submission": ex_api_submission, "api:get_submission": ex_api_submission,

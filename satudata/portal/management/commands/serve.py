@@ -39,6 +39,9 @@ class Command(SatudataCommand):
             # The embedded worker: the same job queue, consumed by threads of this process.
             consumer = HUEY.create_consumer(**settings.HUEY.get("consumer", {}))
             consumer.start()
+            from satudata.submissions.procedure import resume_interrupted
+
+            resume_interrupted()
             # The consumer installs its own signal handlers; SIGTERM and SIGINT must still stop the
             # web server too, so they end the main thread and the worker stops in ``finally``.
             signal.signal(signal.SIGTERM, _stop)

@@ -13,4 +13,7 @@ class Command(SatudataCommand):
         parser.add_argument("--workers", type=int, default=2, help="Worker threads (default 2).")
 
     def handle(self, *args, **options):
+        from satudata.submissions.procedure import resume_interrupted
+
+        resume_interrupted()
         call_command("run_huey", workers=options["workers"], worker_type="thread")

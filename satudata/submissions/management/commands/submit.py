@@ -96,6 +96,7 @@ class Command(SatudataCommand):
             "submission": submission.pk,
             "file": submission.original_name,
             "sha256": submission.sha256,
+            "same_file_as": submission.summary.get("same_file_as"),
             "state": submission.state,
             "standard": submission.standard_version.label,
             "kbli_edition": submission.kbli_edition or submission.summary.get("kbli_edition"),
@@ -125,6 +126,10 @@ class Command(SatudataCommand):
         out = self.stdout.write
         out(_("Submission {id}: {file} (SHA-256 {sha})").format(
             id=submission.pk, file=submission.original_name, sha=submission.sha256[:16]))
+        same = submission.summary.get("same_file_as")
+        if same:
+            out(_("This file is identical to submission {id} (same SHA-256). Rows already compiled are "
+                  "recognised as the same businesses and not registered twice.").format(id=same))
         out(_("Header found in row {row}. Column mapping:").format(row=submission.layout.get("header_row")))
         for column in submission.mapping.get("columns", []):
             target = column["variable"] or "—"
