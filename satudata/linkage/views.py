@@ -95,11 +95,16 @@ def review_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ReviewItem.Status.OPEN)
     if status not in ReviewItem.Status.values:
         status = ReviewItem.Status.OPEN
-    items = ReviewItem.objects.filter(status=status).select_related("candidate")
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    items = ReviewItem.objects.all()
+    submission = request.GET.get("submission", "")
+    if submission.isdigit():
+        items = items.filter(submission_id=int(submission))
+    else:
+        submission = ""
+    shown = items.filter(status=status).select_related("candidate")
+    page = Paginator(shown, 50).get_page(request.GET.get("page"))
     statuses = [
-        (value, label, ReviewItem.objects.filter(status=value).count())
-        for value, label in ReviewItem.Status.choices
+        (value, label, items.filter(status=value).count()) for value, label in ReviewItem.Status.choices
     ]
     return render(
         request,
@@ -109,6 +114,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
             "items": page.object_list,
             "status": status,
             "statuses": statuses,
+            "submission": submission,
         },
     )
 
@@ -143,5 +149,6 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": _comparison_rows(item, item.candidate, scope),
             "masked": not scope.by_name,
             "probability_percent": round(item.match_probability * 100, 1),
+            "decided": item.status in (ReviewItem.Status.LINKED, ReviewItem.Status.SEPARATED),
         },
     )
