@@ -1,0 +1,229 @@
+"""Compilation asks linkage whether a row's business is registered: links, new businesses and held rows."""
+
+import polars as pl
+import pytest
+from django.utils import timezone
+
+from satudata.accounts.models import User
+from satudata.audit.models import AuditEntry
+from satudata.linkage import services
+from satudata.linkage.features import comparison_records
+from satudata.linkage.model import train
+from satudata.linkage.models import LinkageModel, LinkDecision, ReviewItem
+from satudata.registry.codes import is_valid_code
+from satudata.registry.history import business_as_of
+from satudata.registry.models import Business, TransactionRecord
+from satudata.security.keyring import new_keyring
+from satudata.submissions.tests.factories import VALID_ROW, submit, write_csv
+from satudata.synthetic.linkage import generate_labelled
+from satudata.synthetic.sidt import village_frame
+
+REGISTERED = {
+    **VALID_ROW,
+    "NIB": "",
+    "Nama usaha": "Warung Sumber Rejeki",
+    "RT usaha": "1",
+    "RW usaha": "2",
+    "Tahun mulai operasi": "2015",
+}
+# The owner's NIK with its last block mistyped, no NIB and no phone: only linkage can find the business.
+SAME_OWNER = {**REGISTERED, "NIK pemilik": "3273015203900099", "Nomor HP/telepon pemilik": ""}
+# The business name spelled another way, another street and start year: the model is unsure.
+NEAR_DUPLICATE = {
+    **SAME_OWNER,
+    "Nama usaha": "Warung Sbr Rizki",
+    "Alamat usaha": "Jl. Dago No. 7",
+    "Tahun mulai operasi": "2019",
+}
+# Another spelling of the name at the registered address, recorded under the neighbouring village.
+CLEAR_MATCH = {
+    **SAME_OWNER,
+    "Nama usaha": "Warung Sumber Rizki",
+    "Kode desa/kelurahan usaha": "32.73.01.1002",
+}
+
+
+@pytest.fixture(scope="module")
+def trained():
+    """A model trained by expectation maximisation on a labelled synthetic set (labels unused)."""
+    labelled = generate_labelled(600, seed=5, villages=village_frame("32"))
+    keyring = new_keyring()
+    registry = comparison_records(labelled.registry, id_column="business_id", keyring=keyring)
+    incoming = comparison_records(
+        labelled.incoming, id_column="row_id", crosswalk=labelled.crosswalk, keyring=keyring
+    )
+    return train(registry, incoming, seed=5)
+
+
+@pytest.fixture
+def linkage_model(db, trained):
+    return LinkageModel.objects.create(
+        version=trained.version,
+        sha256=trained.sha256,
+        settings=trained.settings,
+        summary=trained.summary,
+        trained_at=timezone.now(),
+        is_active=True,
+    )
+
+
+@pytest.fixture
+def walidata(db):
+    return User.objects.get(username="walidata")
+
+
+@pytest.fixture
+def registered(tmp_path, producer_bandung):
+    submit(write_csv(tmp_path / "registered.csv", [REGISTERED]), producer_bandung)
+    return Business.objects.get()
+
+
+def _held(tmp_path, producer, row=NEAR_DUPLICATE):
+    submission = submit(write_csv(tmp_path / "incoming.csv", [row]), producer)
+    item = ReviewItem.objects.get(submission=submission)
+    return submission, item
+
+
+def test_near_duplicate_is_held_out_of_the_registry(tmp_path, producer_bandung, registered, linkage_model):
+    submission, item = _held(tmp_path, producer_bandung)
+
+    assert submission.summary["held_for_review"] == 1
+    assert submission.businesses_created + submission.businesses_updated == 0
+    assert item.row_held
+    assert item.status == ReviewItem.Status.OPEN
+    assert item.candidate_id == registered.pk
+    assert Business.objects.count() == 1
+    assert not TransactionRecord.objects.filter(submission=submission).exists()
+    registered.refresh_from_db()
+    assert registered.name == REGISTERED["Nama usaha"]
+
+
+def test_submission_page_says_rows_wait_for_review(client, tmp_path, producer_bandung, registered,
+                                                   linkage_model, walidata):
+    from satudata.accounts.testing import sign_in_verified
+
+    submission, _item = _held(tmp_path, producer_bandung)
+    sign_in_verified(client, walidata)
+
+    page = client.get(f"/submissions/{submission.pk}/", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert "1 row waits for clerical review" in page.content.decode()
+
+
+def test_linking_held_row_updates_business_and_keeps_history(tmp_path, producer_bandung, registered,
+                                                             linkage_model, walidata):
+    submission, item = _held(tmp_path, producer_bandung)
+    first = registered.versions.get(number=1)
+
+    services.decide_review(item, ReviewItem.Status.LINKED, user=walidata)
+
+    registered.refresh_from_db()
+    submission.refresh_from_db()
+    assert registered.name == NEAR_DUPLICATE["Nama usaha"]
+    assert registered.versions.count() == 2
+    assert business_as_of(registered, first.recorded_at).values["business_name"] == REGISTERED["Nama usaha"]
+    assert Business.objects.count() == 1
+    assert submission.businesses_updated == 1
+    assert submission.summary["held_for_review"] == 0
+    assert TransactionRecord.objects.get(submission=submission).business_id == registered.pk
+
+
+def test_linking_held_row_is_audited_and_stored_as_decision(tmp_path, producer_bandung, registered,
+                                                            linkage_model, walidata):
+    submission, item = _held(tmp_path, producer_bandung)
+
+    services.decide_review(item, ReviewItem.Status.LINKED, user=walidata)
+
+    entry = AuditEntry.objects.get(action=services.REVIEW_DECIDED, object_id=str(item.pk))
+    assert entry.data["business"] == registered.umkm_code
+    decision = LinkDecision.objects.get(submission=submission, rule="reviewed")
+    assert (decision.outcome, decision.business_id) == ("link", registered.pk)
+
+
+def test_separating_held_row_registers_new_business(tmp_path, producer_bandung, registered, linkage_model,
+                                                    walidata):
+    submission, item = _held(tmp_path, producer_bandung)
+
+    services.decide_review(item, ReviewItem.Status.SEPARATED, user=walidata)
+
+    submission.refresh_from_db()
+    registered.refresh_from_db()
+    new = Business.objects.exclude(pk=registered.pk).get()
+    assert new.name == NEAR_DUPLICATE["Nama usaha"]
+    assert is_valid_code(new.umkm_code)
+    assert new.umkm_code != registered.umkm_code
+    assert registered.name == REGISTERED["Nama usaha"]
+    assert submission.businesses_created == 1
+    assert submission.summary["held_for_review"] == 0
+
+
+def test_deferring_leaves_row_held(tmp_path, producer_bandung, registered, linkage_model, walidata):
+    submission, item = _held(tmp_path, producer_bandung)
+
+    services.decide_review(item, ReviewItem.Status.DEFERRED, user=walidata)
+
+    item.refresh_from_db()
+    submission.refresh_from_db()
+    assert item.row_held
+    assert submission.summary["held_for_review"] == 1
+    assert not TransactionRecord.objects.filter(submission=submission).exists()
+
+
+def test_deferred_item_can_be_linked_later(tmp_path, producer_bandung, registered, linkage_model, walidata):
+    _submission, item = _held(tmp_path, producer_bandung)
+    services.decide_review(item, ReviewItem.Status.DEFERRED, user=walidata)
+
+    services.decide_review(item, ReviewItem.Status.LINKED, user=walidata)
+
+    registered.refresh_from_db()
+    assert registered.name == NEAR_DUPLICATE["Nama usaha"]
+
+
+def test_decided_item_cannot_be_decided_again(tmp_path, producer_bandung, registered, linkage_model, walidata):
+    _submission, item = _held(tmp_path, producer_bandung)
+    services.decide_review(item, ReviewItem.Status.LINKED, user=walidata)
+
+    with pytest.raises(services.LinkageError):
+        services.decide_review(item, ReviewItem.Status.SEPARATED, user=walidata)
+
+
+def test_row_above_link_threshold_updates_without_review(tmp_path, producer_bandung, registered, linkage_model):
+    submission = submit(write_csv(tmp_path / "clear.csv", [CLEAR_MATCH]), producer_bandung)
+
+    registered.refresh_from_db()
+    assert not ReviewItem.objects.exists()
+    assert submission.businesses_updated == 1
+    assert registered.name == CLEAR_MATCH["Nama usaha"]
+    assert registered.village_code == "32.73.01.1002"
+    decision = LinkDecision.objects.get(submission=submission)
+    assert (decision.outcome, decision.rule, decision.business_id) == ("link", "model", registered.pk)
+
+
+def test_without_model_near_duplicate_is_a_new_business(tmp_path, producer_bandung, registered):
+    submission = submit(write_csv(tmp_path / "incoming.csv", [NEAR_DUPLICATE]), producer_bandung)
+
+    assert submission.businesses_created == 1
+    assert not ReviewItem.objects.exists()
+    assert not LinkDecision.objects.exists()
+
+
+def test_exact_rule_match_does_not_ask_linkage(tmp_path, producer_bandung, registered, linkage_model):
+    renamed = {**REGISTERED, "Alamat usaha": "Jl. Dago No. 7"}
+
+    submission = submit(write_csv(tmp_path / "same.csv", [renamed]), producer_bandung)
+
+    assert submission.businesses_updated == 1
+    assert not LinkDecision.objects.filter(submission=submission).exists()
+
+
+def test_second_row_linked_to_same_business_goes_to_review():
+    result = pl.DataFrame({
+        "unique_id": [1, 2, 3],
+        "business_id": [7, 7, 8],
+        "decision": ["link", "link", "link"],
+        "match_probability": [0.97, 0.99, 0.99],
+    })
+
+    decided = services._one_row_per_business(result, taken={8})
+
+    assert decided.get_column("decision").to_list() == ["review", "link", "review"]
