@@ -450,6 +450,30 @@ def train_registry_model(
         raise LinkageError(_("The registry has no businesses to train a linkage model on."))
     versions = _version_records(sample)
     trained = train(registry, versions, seed=seed)
+    return store_model(
+        trained,
+        user=user,
+        activate=activate,
+        link_threshold=link_threshold,
+        review_threshold=review_threshold,
+        data={"registry": registry.height, "versions": versions.height},
+    )
+
+
+@transaction.atomic
+def store_model(
+    trained: TrainedModel,
+    *,
+    user: Any = None,
+    activate: bool = True,
+    link_threshold: float = 0.95,
+    review_threshold: float = 0.5,
+    data: dict | None = None,
+) -> LinkageModel:
+    """Store a trained model under its version and, with ``activate``, make it the one compilation uses.
+
+    ``data`` describes what it was trained on, for the audit entry.
+    """
     model, _created = LinkageModel.objects.update_or_create(
         version=trained.version,
         defaults={
@@ -470,7 +494,7 @@ def train_registry_model(
         actor=user,
         object_type="linkage_model",
         object_id=model.version,
-        data={"registry": registry.height, "versions": versions.height, "active": activate},
+        data={**(data or {}), "active": activate},
     )
     return model
 

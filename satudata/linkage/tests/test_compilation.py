@@ -2,69 +2,26 @@
 
 import polars as pl
 import pytest
-from django.utils import timezone
 
 from satudata.accounts.models import User
 from satudata.audit.models import AuditEntry
 from satudata.linkage import services
-from satudata.linkage.features import comparison_records
-from satudata.linkage.model import train
-from satudata.linkage.models import LinkageModel, LinkDecision, ReviewItem
+from satudata.linkage.models import LinkDecision, ReviewItem
+from satudata.linkage.testing import CLEAR_MATCH, NEAR_DUPLICATE, REGISTERED, synthetic_model
 from satudata.registry.codes import is_valid_code
 from satudata.registry.history import business_as_of
 from satudata.registry.models import Business, TransactionRecord
-from satudata.security.keyring import new_keyring
-from satudata.submissions.tests.factories import VALID_ROW, submit, write_csv
-from satudata.synthetic.linkage import generate_labelled
-from satudata.synthetic.sidt import village_frame
-
-REGISTERED = {
-    **VALID_ROW,
-    "NIB": "",
-    "Nama usaha": "Warung Sumber Rejeki",
-    "RT usaha": "1",
-    "RW usaha": "2",
-    "Tahun mulai operasi": "2015",
-}
-# The owner's NIK with its last block mistyped, no NIB and no phone: only linkage can find the business.
-SAME_OWNER = {**REGISTERED, "NIK pemilik": "3273015203900099", "Nomor HP/telepon pemilik": ""}
-# The business name spelled another way, another street and start year: the model is unsure.
-NEAR_DUPLICATE = {
-    **SAME_OWNER,
-    "Nama usaha": "Warung Sbr Rizki",
-    "Alamat usaha": "Jl. Dago No. 7",
-    "Tahun mulai operasi": "2019",
-}
-# Another spelling of the name at the registered address, recorded under the neighbouring village.
-CLEAR_MATCH = {
-    **SAME_OWNER,
-    "Nama usaha": "Warung Sumber Rizki",
-    "Kode desa/kelurahan usaha": "32.73.01.1002",
-}
+from satudata.submissions.tests.factories import submit, write_csv
 
 
 @pytest.fixture(scope="module")
 def trained():
-    """A model trained by expectation maximisation on a labelled synthetic set (labels unused)."""
-    labelled = generate_labelled(600, seed=5, villages=village_frame("32"))
-    keyring = new_keyring()
-    registry = comparison_records(labelled.registry, id_column="business_id", keyring=keyring)
-    incoming = comparison_records(
-        labelled.incoming, id_column="row_id", crosswalk=labelled.crosswalk, keyring=keyring
-    )
-    return train(registry, incoming, seed=5)
+    return synthetic_model()
 
 
 @pytest.fixture
 def linkage_model(db, trained):
-    return LinkageModel.objects.create(
-        version=trained.version,
-        sha256=trained.sha256,
-        settings=trained.settings,
-        summary=trained.summary,
-        trained_at=timezone.now(),
-        is_active=True,
-    )
+    return services.store_model(trained)
 
 
 @pytest.fixture
@@ -179,7 +136,8 @@ def test_deferred_item_can_be_linked_later(tmp_path, producer_bandung, registere
     assert registered.name == NEAR_DUPLICATE["Nama usaha"]
 
 
-def test_decided_item_cannot_be_decided_again(tmp_path, producer_bandung, registered, linkage_model, walidata):
+def test_decided_item_cannot_be_decided_again(tmp_path, producer_bandung, registered, linkage_model,
+                                              walidata):
     _submission, item = _held(tmp_path, producer_bandung)
     services.decide_review(item, ReviewItem.Status.LINKED, user=walidata)
 
@@ -187,7 +145,8 @@ def test_decided_item_cannot_be_decided_again(tmp_path, producer_bandung, regist
         services.decide_review(item, ReviewItem.Status.SEPARATED, user=walidata)
 
 
-def test_row_above_link_threshold_updates_without_review(tmp_path, producer_bandung, registered, linkage_model):
+def test_row_above_link_threshold_updates_without_review(tmp_path, producer_bandung, registered,
+                                                         linkage_model):
     submission = submit(write_csv(tmp_path / "clear.csv", [CLEAR_MATCH]), producer_bandung)
 
     registered.refresh_from_db()
