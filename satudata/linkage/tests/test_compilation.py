@@ -1,7 +1,11 @@
 """Compilation asks linkage whether a row's business is registered: links, new businesses and held rows."""
 
+import io
+import json
+
 import polars as pl
 import pytest
+from django.core.management import call_command
 
 from satudata.accounts.models import User
 from satudata.audit.models import AuditEntry
@@ -186,3 +190,13 @@ def test_second_row_linked_to_same_business_goes_to_review():
     decided = services._one_row_per_business(result, taken={8})
 
     assert decided.get_column("decision").to_list() == ["review", "link", "review"]
+
+
+def test_submit_command_reports_held_rows(tmp_path, registered, linkage_model):
+    path = write_csv(tmp_path / "incoming.csv", [NEAR_DUPLICATE])
+    output = io.StringIO()
+
+    call_command("submit", str(path), "--producer", "dinas-kumkm-bandung", "--accept", "--operator",
+                 "walidata", "--json", stdout=output)
+
+    assert json.loads(output.getvalue())["held_for_review"] == 1
