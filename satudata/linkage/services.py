@@ -257,7 +257,7 @@ def link_batch(
     crosswalk: VillageCrosswalk | None = None,
     model: LinkageModel | None = None,
     record_decisions: bool = True,
-    taken: Iterable[int] = (),
+    already_matched: Iterable[int] = (),
 ) -> pl.DataFrame:
     """Decide for each incoming row whether it describes a registered business.
 
@@ -277,7 +277,7 @@ def link_batch(
 
     A registered business takes at most one row of a batch, because one row gives it its next
     version: when several rows link to it, the most probable one links and the others go to
-    review, as do rows linked to a business in ``taken`` (already updated by another row).
+    review, as do rows linked to a business in ``already_matched`` (updated by another row).
 
     Without an active model only the deterministic rules run and every other row is new.
     """
@@ -305,7 +305,7 @@ def link_batch(
             con.close()
     else:
         result = _deterministic_only(records, registry, links, separated)
-    result = _one_row_per_business(result, set(taken))
+    result = _one_row_per_business(result, set(already_matched))
     result = result.with_columns(keys.alias("record_key")).rename({"unique_id": "row"})
     review_ids = _record(result, incoming, row_column, submission) if record_decisions else {}
     result = result.with_columns(
@@ -322,15 +322,15 @@ def link_batch(
     return result
 
 
-def _one_row_per_business(result: pl.DataFrame, taken: set[int]) -> pl.DataFrame:
-    """Send to review every link to a business in ``taken`` or to one a more probable row links to."""
+def _one_row_per_business(result: pl.DataFrame, already_matched: set[int]) -> pl.DataFrame:
+    """Send to review each link to a business in ``already_matched`` or to one a likelier row links to."""
     is_link = pl.col("decision") == engine.LINK
     rank = (
         pl.when(is_link)
         .then(pl.col("match_probability").rank("ordinal", descending=True).over("business_id"))
         .otherwise(None)
     )
-    second = is_link & ((rank > 1) | pl.col("business_id").is_in(list(taken)))
+    second = is_link & ((rank > 1) | pl.col("business_id").is_in(list(already_matched)))
     return result.with_columns(
         pl.when(second).then(pl.lit(engine.REVIEW)).otherwise(pl.col("decision")).alias("decision"),
         pl.when(second).then(None).otherwise(pl.col("business_id")).alias("business_id"),

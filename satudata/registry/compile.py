@@ -6,10 +6,10 @@ Transaction values are stored per reference year; a newer record for the same ye
 the older one, which stays in the history.
 
 The same NIB, or the same owner NIK and business name, always decides. When a linkage model is
-active, the rows those rules leave go to record linkage (``linkage.services.link_batch``): a
-linked row updates its business, a new one is registered, and a row whose match is uncertain is
-held out of the registry until a reviewer decides it; the decision compiles it through this same
-code (``compile_rows`` with ``reviewed``).
+active, the rows those rules leave go to record linkage (``linkage.services.link_batch``). A
+linked row updates its business and a new one is registered. A row whose match is uncertain is
+held out of the registry until a reviewer decides it, and the decision compiles it through this
+same code (``compile_rows`` with ``reviewed``).
 """
 
 import json
@@ -264,7 +264,7 @@ class Compiler:
 
         ``chosen`` has ``__row`` and ``__chosen_business``.
 
-        A row chosen for a registered business takes that business's owner; a row chosen to be new
+        A row chosen for a registered business takes that business's owner. A row chosen to be new
         (null business) keeps the owner its NIK matched, as an unmatched row does.
         """
         owners = self._owners_of(chosen.get_column("__chosen_business").drop_nulls().unique().to_list())
@@ -284,9 +284,9 @@ class Compiler:
     def _link(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Decide the rows the exact rules left by record linkage; return the rows to write now.
 
-        ``complete`` holds the same rows before sealing: linkage hashes the clear NIK and phone in
-        memory. Rows decided ``review`` are left out and counted as held; their review items
-        remember that the row waits, so the reviewer's decision compiles it.
+        ``complete`` contains the same rows before sealing, because linkage hashes the clear NIK and
+        phone in memory. Rows decided ``review`` are left out and counted as held. Their review
+        items are marked ``row_held``, so the reviewer's decision compiles them.
         """
         # Splink loads only when a model is active, so compilation without one starts as fast as before.
         from satudata.linkage import engine
@@ -302,7 +302,7 @@ class Compiler:
             row_column="__row",
             submission=self.submission,
             model=self.linkage_model,
-            taken=frame.get_column("__business_id").drop_nulls().unique().to_list(),
+            already_matched=frame.get_column("__business_id").drop_nulls().unique().to_list(),
         )
         linked = decisions.filter(pl.col("decision") == engine.LINK).select(
             pl.col("row").alias("__row"), pl.col("business_id").alias("__chosen_business")

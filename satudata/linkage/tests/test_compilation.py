@@ -187,7 +187,7 @@ def test_second_row_linked_to_same_business_goes_to_review():
         "match_probability": [0.97, 0.99, 0.99],
     })
 
-    decided = services._one_row_per_business(result, taken={8})
+    decided = services._one_row_per_business(result, already_matched={8})
 
     assert decided.get_column("decision").to_list() == ["review", "link", "review"]
 
