@@ -1,6 +1,7 @@
 """The clerical-review queue: uncertain matches shown side by side for the walidata to decide."""
 
 import polars as pl
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from satudata.access.scope import scope_for
 from satudata.audit.services import client_ip
+from satudata.errors import DomainError
 from satudata.linkage import normalize, services
 from satudata.linkage.models import ReviewItem
 from satudata.registry.models import Business
@@ -128,13 +130,17 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         decision = DECISIONS.get(request.POST.get("decision", ""))
         if decision is None:
             raise PermissionDenied
-        services.decide_review(
-            item,
-            decision,
-            user=request.user,
-            note=request.POST.get("note", "")[:2000],
-            source_ip=client_ip(request),
-        )
+        try:
+            services.decide_review(
+                item,
+                decision,
+                user=request.user,
+                note=request.POST.get("note", "")[:2000],
+                source_ip=client_ip(request),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("linkage:review_detail", pk=item.pk)
         following = ReviewItem.objects.filter(status=ReviewItem.Status.OPEN).first()
         if following is not None:
             return redirect("linkage:review_detail", pk=following.pk)

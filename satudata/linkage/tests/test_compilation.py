@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from satudata.accounts.models import User
+from satudata.accounts.testing import sign_in_verified
 from satudata.audit.models import AuditEntry
 from satudata.linkage import services
 from satudata.linkage.models import LinkDecision, ReviewItem
@@ -61,8 +62,6 @@ def test_near_duplicate_is_held_out_of_the_registry(tmp_path, producer_bandung, 
 
 def test_submission_page_says_rows_wait_for_review(client, tmp_path, producer_bandung, registered,
                                                    linkage_model, walidata):
-    from satudata.accounts.testing import sign_in_verified
-
     submission, _item = _held(tmp_path, producer_bandung)
     sign_in_verified(client, walidata)
 
@@ -200,3 +199,17 @@ def test_submit_command_reports_held_rows(tmp_path, registered, linkage_model):
                  "walidata", "--json", stdout=output)
 
     assert json.loads(output.getvalue())["held_for_review"] == 1
+
+
+def test_review_page_shows_error_for_second_decision(client, tmp_path, producer_bandung, registered,
+                                                     linkage_model, walidata):
+    _submission, item = _held(tmp_path, producer_bandung)
+    sign_in_verified(client, walidata)
+    client.post(f"/linkage/review/{item.pk}/", {"decision": "link"})
+
+    response = client.post(f"/linkage/review/{item.pk}/", {"decision": "separate"}, follow=True,
+                           HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 200
+    assert "was already decided" in response.content.decode()
+    assert Business.objects.count() == 1
