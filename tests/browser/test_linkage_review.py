@@ -15,8 +15,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 @pytest.fixture(scope="module")
 def linked_installation(tmp_path_factory):
-    """An installation of its own with an active linkage model, so the other browser tests compile
-    without one; a registered business and a compiled submission whose near-duplicate row is held."""
+    """Start an installation of its own with an active linkage model, so the other browser tests
+    compile without one. It has a registered business and a compiled submission whose
+    near-duplicate row is held."""
     folder = tmp_path_factory.mktemp("linkage")
     with running_installation() as installation:
         load = ("--producer", "dinas-kumkm-bandung", "--reference-year", "2025", "--accept", "--operator",
@@ -29,7 +30,7 @@ def linked_installation(tmp_path_factory):
         yield {**installation, "submission": json.loads(output)["submission"]}
 
 
-def test_walidata_links_held_row_and_business_shows_new_name(browser, linked_installation):
+def test_review_link_updates_business(browser, linked_installation):
     url = linked_installation["url"]
     detail = f"{url}/submissions/{linked_installation['submission']}/"
     page = browser.new_context(locale="en-US").new_page()

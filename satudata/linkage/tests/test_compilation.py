@@ -1,4 +1,4 @@
-"""Compilation asks linkage whether a row's business is registered: links, new businesses and held rows."""
+"""Compilation with an active linkage model: linked rows, new businesses and rows held for review."""
 
 import io
 import json
@@ -46,7 +46,7 @@ def _held(tmp_path, producer, row=NEAR_DUPLICATE):
     return submission, item
 
 
-def test_near_duplicate_is_held_out_of_the_registry(tmp_path, producer_bandung, registered, linkage_model):
+def test_near_duplicate_is_held(tmp_path, producer_bandung, registered, linkage_model):
     submission, item = _held(tmp_path, producer_bandung)
 
     assert submission.summary["held_for_review"] == 1
@@ -70,7 +70,7 @@ def test_submission_page_says_rows_wait_for_review(client, tmp_path, producer_ba
     assert "1 row waits for clerical review" in page.content.decode()
 
 
-def test_linking_held_row_updates_business_and_keeps_history(tmp_path, producer_bandung, registered,
+def test_linking_held_row_keeps_history(tmp_path, producer_bandung, registered,
                                                              linkage_model, walidata):
     submission, item = _held(tmp_path, producer_bandung)
     first = registered.versions.get(number=1)
@@ -88,7 +88,7 @@ def test_linking_held_row_updates_business_and_keeps_history(tmp_path, producer_
     assert TransactionRecord.objects.get(submission=submission).business_id == registered.pk
 
 
-def test_linking_held_row_is_audited_and_stored_as_decision(tmp_path, producer_bandung, registered,
+def test_linking_held_row_is_audited(tmp_path, producer_bandung, registered,
                                                             linkage_model, walidata):
     submission, item = _held(tmp_path, producer_bandung)
 
@@ -161,7 +161,7 @@ def test_row_above_link_threshold_updates_without_review(tmp_path, producer_band
     assert (decision.outcome, decision.rule, decision.business_id) == ("link", "model", registered.pk)
 
 
-def test_without_model_near_duplicate_is_a_new_business(tmp_path, producer_bandung, registered):
+def test_without_model_row_is_new(tmp_path, producer_bandung, registered):
     submission = submit(write_csv(tmp_path / "incoming.csv", [NEAR_DUPLICATE]), producer_bandung)
 
     assert submission.businesses_created == 1
@@ -178,7 +178,7 @@ def test_exact_rule_match_does_not_ask_linkage(tmp_path, producer_bandung, regis
     assert not LinkDecision.objects.filter(submission=submission).exists()
 
 
-def test_second_row_linked_to_same_business_goes_to_review():
+def test_second_link_to_business_goes_to_review():
     result = pl.DataFrame({
         "unique_id": [1, 2, 3],
         "business_id": [7, 7, 8],
@@ -201,7 +201,7 @@ def test_submit_command_reports_held_rows(tmp_path, registered, linkage_model):
     assert json.loads(output.getvalue())["held_for_review"] == 1
 
 
-def test_review_page_shows_error_for_second_decision(client, tmp_path, producer_bandung, registered,
+def test_second_decision_shows_error(client, tmp_path, producer_bandung, registered,
                                                      linkage_model, walidata):
     _submission, item = _held(tmp_path, producer_bandung)
     sign_in_verified(client, walidata)
