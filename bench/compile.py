@@ -118,12 +118,10 @@ def main() -> None:
     django.setup()
     from django.db import connection
 
-    from satudata.accounts.models import User
     from satudata.portal.setup import initialize
     from satudata.producers.models import Producer
-    from satudata.submissions import procedure, services
+    from satudata.submissions import services
     from satudata.submissions.models import Submission
-    from satudata.submissions.workflow import move
 
     path = cached_csv(args.rows, args.seed)
     initialize(demo=True, verbosity=0)
@@ -139,10 +137,8 @@ def main() -> None:
     with open(path, "rb") as source:
         submission = services.receive_file(producer=producer, source=source, original_name=path.name,
                                            channel=Submission.Channel.CLI, reference_year=2025)
-    services.inspect(submission)
-    # The procedure's own steps: validation leaves the submission checked, the walidata accepts it.
-    procedure.submit(submission, background=False)
-    move(submission, Submission.State.ACCEPTED, actor=User.objects.get(username="walidata"))
+    inspection = services.inspect(submission)
+    services.validate(submission, inspection.mapping)
     print(f"validated {submission.rows_accepted:,} of {submission.rows_read:,} rows "
           f"in {time.monotonic() - started:.1f} s")
 

@@ -284,8 +284,8 @@ class Compiler:
     def _link(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Decide the rows the exact rules left by record linkage; return the rows to write now.
 
-        ``complete`` contains the same rows before sealing, because linkage hashes the clear NIK and
-        phone in memory. Rows decided ``review`` are left out and counted as held. Their review
+        ``prepare`` kept the clear NIK and phone beside the sealed ones, because linkage hashes them
+        in memory. Rows decided ``review`` are left out and counted as held. Their review
         items are marked ``row_held``, so the reviewer's decision compiles them.
         """
         # Splink loads only when a model is active, so compilation without one starts as fast as before.
@@ -297,7 +297,8 @@ class Compiler:
             return frame
         decisions = link_batch(
             frame.filter(pl.col("__row").is_in(unmatched.implode())).with_columns(
-                pl.col("__clear_owner_nik").alias("owner_nik"), pl.col("__clear_owner_phone").alias("owner_phone")
+                pl.col("__clear_owner_nik").alias("owner_nik"),
+                pl.col("__clear_owner_phone").alias("owner_phone"),
             ),
             row_column="__row",
             submission=self.submission,
@@ -436,7 +437,8 @@ class Compiler:
         if self.linkage_model is not None:
             # Linkage hashes the clear NIK and phone in memory; sealing drops them from the frame.
             complete = complete.with_columns(
-                pl.col("owner_nik").alias("__clear_owner_nik"), pl.col("owner_phone").alias("__clear_owner_phone")
+                pl.col("owner_nik").alias("__clear_owner_nik"),
+                pl.col("owner_phone").alias("__clear_owner_phone"),
             )
         frame = self._seal(complete)
         return frame.with_columns(
