@@ -56,20 +56,30 @@ def link(folder: Path, train_sample: int, memory_limit: str, threads: int | None
 
     keyring = Keyring.from_json((folder / "keyring.json").read_text())
     started = time.monotonic()
-    registry = pl.read_parquet(folder / "registry.parquet")
-    incoming = comparison_records(pl.read_parquet(folder / "incoming.parquet"), id_column="row_id", keyring=keyring)
-    features_seconds = round(time.monotonic() - started, 1)
     con = connect(threads=threads, memory_limit=memory_limit, temp_directory=str(folder / "spill"))
+    # The registry stays in its Parquet file: DuckDB reads it for the rules and the scoring, and
+    # only the training sample becomes a Polars frame.
+    registry_path = str(folder / "registry.parquet").replace("'", "''")
+    con.execute(f"create view registry as select * from read_parquet('{registry_path}')")  # noqa: S608
+    registry_size = con.sql("select count(*) from registry").fetchall()[0][0]
+    incoming = comparison_records(
+        pl.read_parquet(folder / "incoming.parquet"), id_column="row_id", keyring=keyring
+    )
+    features_seconds = round(time.monotonic() - started, 1)
     train_started = time.monotonic()
-    model = train(registry.sample(min(train_sample, registry.height), seed=1),
-                  incoming.sample(min(train_sample // 5, incoming.height), seed=1), con=con)
+    sample_size = int(min(train_sample, registry_size))
+    registry_sample = con.sql(
+        f"select * from registry using sample reservoir({sample_size} rows) repeatable (1)"  # noqa: S608
+    ).pl()
+    model = train(registry_sample, incoming.sample(min(train_sample // 5, incoming.height), seed=1), con=con)
+    del registry_sample
     train_seconds = round(time.monotonic() - train_started, 1)
     stats = LinkStats()
-    result = link_records(incoming, registry, model, con=con, stats=stats)
+    result = link_records(incoming, "registry", model, con=con, stats=stats)
     con.close()
     counts = result.group_by("decision").len().to_dicts()
     return {
-        "registry": registry.height, "incoming": incoming.height, "features_seconds": features_seconds,
+        "registry": registry_size, "incoming": incoming.height, "features_seconds": features_seconds,
         "train_seconds": train_seconds, "link_stats": {"deterministic_links": stats.deterministic,
                                                         "scored_pairs_above_0.01": stats.scored_pairs,
                                                         "seconds": stats.seconds},

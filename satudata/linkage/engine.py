@@ -14,6 +14,9 @@ from splink import DuckDBAPI, Linker
 
 from satudata.linkage.model import SOURCE_INCOMING, SOURCE_REGISTRY, TrainedModel, connect, unique_table_name
 
+# Comparison records of the registry: a Polars frame, or the name of a DuckDB table or view.
+Registry = pl.DataFrame | str
+
 logger = logging.getLogger(__name__)
 
 LINK = "link"
@@ -69,40 +72,50 @@ class LinkStats:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _deterministic(incoming: pl.DataFrame, registry: pl.DataFrame) -> pl.DataFrame:
+def registry_table(con: duckdb.DuckDBPyConnection, registry: Registry) -> str:
+    """Return the name of a table or view on ``con`` with the registry's comparison records.
+
+    A name passes through. A Polars frame is registered as a view of itself, so DuckDB scans it
+    where it is.
+    """
+    if isinstance(registry, str):
+        return registry
+    name = unique_table_name(SOURCE_REGISTRY)
+    con.register(name, registry)
+    return name
+
+
+def _deterministic(con: duckdb.DuckDBPyConnection, incoming: str, registry: str) -> pl.DataFrame:
     """Incoming records that share a NIB with a registered business, else an owner NIK and business name.
 
-    When several registered businesses qualify, the one registered first (lowest id) wins, as in
-    compilation. Returns ``unique_id``, ``business_id`` and ``rule``.
+    ``incoming`` and ``registry`` name tables or views on ``con``. When several registered
+    businesses qualify, the one registered first (lowest id) wins, as in compilation. Returns
+    ``unique_id``, ``business_id`` and ``rule``. The joins run in DuckDB, so a registry given as a
+    table is never copied into Python.
     """
-    by_nib = (
-        incoming.filter(pl.col("nib").is_not_null())
-        .select("unique_id", "nib")
-        .join(
-            registry.filter(pl.col("nib").is_not_null()).select(
-                pl.col("unique_id").alias("business_id"), "nib"
-            ),
-            on="nib",
+    # Only generated table names and rule constants enter the SQL text.
+    sql = f"""
+        with by_nib as (
+            select i.unique_id, min(r.unique_id) as business_id
+            from {incoming} i join {registry} r on i.nib = r.nib
+            group by i.unique_id
+        ),
+        by_nik as (
+            select i.unique_id, min(r.unique_id) as business_id
+            from {incoming} i join {registry} r on i.nik_index = r.nik_index and i.biz_key = r.biz_key
+            where i.unique_id not in (select unique_id from by_nib)
+            group by i.unique_id
         )
-        .group_by("unique_id")
-        .agg(pl.col("business_id").min())
-        .with_columns(pl.lit(RULE_NIB).alias("rule"))
+        select unique_id, business_id, '{RULE_NIB}' as rule from by_nib
+        union all
+        select unique_id, business_id, '{RULE_NIK_NAME}' as rule from by_nik
+    """  # noqa: S608
+    found = pl.from_arrow(con.sql(sql).to_arrow_table())
+    return found.select(
+        pl.col("unique_id").cast(pl.Int64),
+        pl.col("business_id").cast(pl.Int64),
+        pl.col("rule").cast(pl.String),
     )
-    rest = incoming.filter(~pl.col("unique_id").is_in(by_nib.get_column("unique_id").implode()))
-    by_nik = (
-        rest.filter(pl.col("nik_index").is_not_null())
-        .select("unique_id", "nik_index", "biz_key")
-        .join(
-            registry.filter(pl.col("nik_index").is_not_null()).select(
-                pl.col("unique_id").alias("business_id"), "nik_index", "biz_key"
-            ),
-            on=["nik_index", "biz_key"],
-        )
-        .group_by("unique_id")
-        .agg(pl.col("business_id").min())
-        .with_columns(pl.lit(RULE_NIK_NAME).alias("rule"))
-    )
-    return pl.concat([by_nib, by_nik]).select("unique_id", pl.col("business_id").cast(pl.Int64), "rule")
 
 
 def _best_candidates(
@@ -178,7 +191,7 @@ def _decision(thresholds: Thresholds) -> pl.Expr:
 
 def score_pairs(
     incoming: pl.DataFrame,
-    registry: pl.DataFrame,
+    registry: str,
     model: TrainedModel,
     *,
     con: duckdb.DuckDBPyConnection,
@@ -187,15 +200,17 @@ def score_pairs(
 ) -> str:
     """Block and score candidate pairs; return the name of the DuckDB table holding them.
 
-    Only pairs with a match probability of at least ``threshold`` are kept.
+    ``registry`` names a table or view of comparison records on ``con``. Only pairs with a match
+    probability of at least ``threshold`` are kept.
     """
     stats = stats or LinkStats()
     db_api = DuckDBAPI(connection=con)
-    left = db_api.register(
-        registry.with_columns(pl.lit(SOURCE_REGISTRY).alias("source_dataset")),
-        dataset_display_name=SOURCE_REGISTRY,
-        table_name=unique_table_name(SOURCE_REGISTRY),
+    # A view adds the source column without copying the registry.
+    registry_view = unique_table_name(SOURCE_REGISTRY)
+    con.execute(
+        f"create temp view {registry_view} as select *, '{SOURCE_REGISTRY}' as source_dataset from {registry}"  # noqa: S608
     )
+    left = db_api.register(registry_view, dataset_display_name=SOURCE_REGISTRY)
     right = db_api.register(
         incoming.with_columns(pl.lit(SOURCE_INCOMING).alias("source_dataset")),
         dataset_display_name=SOURCE_INCOMING,
@@ -211,7 +226,7 @@ def score_pairs(
 
 def link_records(
     incoming: pl.DataFrame,
-    registry: pl.DataFrame,
+    registry: Registry,
     model: TrainedModel,
     *,
     thresholds: Thresholds = DEFAULT_THRESHOLDS,
@@ -224,16 +239,20 @@ def link_records(
     """Decide for every incoming record: link to a registered business, new business, or review.
 
     ``incoming`` and ``registry`` are comparison records; the registry's ``unique_id`` is the
-    business id. ``fixed_links`` (``unique_id``, ``business_id``) are decisions a reviewer made
-    earlier and are applied as they are; ``separated`` pairs were judged different businesses and
-    are never linked. With ``rules_only`` no pair is scored and every record the rules leave is new.
-    Returns one row per incoming record with the columns of ``RESULT_SCHEMA``.
+    business id. ``registry`` may also name a table or view of them on ``con``, such as a view of
+    Parquet files, so a large registry is read by DuckDB alone. ``fixed_links`` (``unique_id``,
+    ``business_id``) are decisions a reviewer made earlier and are applied as they are.
+    ``separated`` pairs were judged different businesses and are never linked. With
+    ``rules_only`` no pair is scored and every record the rules leave is new. Returns one row per
+    incoming record with the columns of ``RESULT_SCHEMA``.
     """
     stats = stats if stats is not None else LinkStats()
-    stats.incoming, stats.registry = incoming.height, registry.height
     own_connection = con is None
     con = con or connect()
     try:
+        registry = registry_table(con, registry)
+        stats.incoming = incoming.height
+        stats.registry = con.sql(f"select count(*) from {registry}").fetchall()[0][0]  # noqa: S608
         started = time.monotonic()
         decided = []
         if fixed_links is not None and fixed_links.height:
@@ -247,7 +266,10 @@ def link_records(
             remaining = incoming.filter(
                 ~pl.col("unique_id").is_in(decided[0].get_column("unique_id").implode())
             )
-        deterministic = _deterministic(remaining, registry)
+        remaining_table = unique_table_name(SOURCE_INCOMING)
+        con.register(remaining_table, remaining)
+        deterministic = _deterministic(con, remaining_table, registry)
+        con.unregister(remaining_table)
         if separated is not None and separated.height:
             deterministic = deterministic.join(
                 separated.select("unique_id", "business_id"), on=["unique_id", "business_id"], how="anti"
@@ -273,7 +295,7 @@ def link_records(
                 "second_probability": pl.Float64,
             }
         )
-        if remaining.height and registry.height and not rules_only:
+        if remaining.height and stats.registry and not rules_only:
             table = score_pairs(remaining, registry, model, con=con, stats=stats)
             started = time.monotonic()
             scored = _best_candidates(con, table, separated)

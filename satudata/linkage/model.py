@@ -266,6 +266,10 @@ def train(
         )
         sessions.append(rule)
     settings = linker.misc.save_model_to_json()
+    # The connection may go on to link: free the sampled pairs and the registered samples now.
+    linker.table_management.delete_tables_created_by_splink_from_db()
+    for table in (left, right):
+        con.unregister(table.physical_name)
     summary = {
         "registry_records": registry.height,
         "incoming_records": incoming.height,

@@ -91,6 +91,9 @@ class ReviewItem(models.Model):
     candidate = models.ForeignKey("registry.Business", on_delete=models.PROTECT, related_name="+")
     match_probability = models.FloatField(_("match probability"))
     model_version = models.CharField(_("model version"), max_length=20, blank=True)
+    # The submission's row waits outside the registry until the item is linked or separated;
+    # that decision compiles it.
+    row_held = models.BooleanField(_("row held for this decision"), default=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
     )

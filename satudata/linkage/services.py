@@ -27,6 +27,7 @@ from satudata.linkage.model import TrainedModel, connect, train
 from satudata.linkage.models import LinkageModel, LinkDecision, Merge, OwnerKey, ReviewItem
 from satudata.registry.models import Business, BusinessVersion, Owner, TransactionRecord
 from satudata.security.crypto import FieldCipher
+from satudata.submissions.services import compile_reviewed_row
 
 logger = logging.getLogger(__name__)
 
@@ -256,6 +257,7 @@ def link_batch(
     crosswalk: VillageCrosswalk | None = None,
     model: LinkageModel | None = None,
     record_decisions: bool = True,
+    already_matched: Iterable[int] = (),
 ) -> pl.DataFrame:
     """Decide for each incoming row whether it describes a registered business.
 
@@ -272,6 +274,10 @@ def link_batch(
     ``review_item_id`` (for review rows). With ``record_decisions`` the decisions are stored as
     ``LinkDecision`` rows and review rows become open ``ReviewItem``s; call it inside the
     transaction that compiles the rows, so both are kept or discarded together.
+
+    A registered business takes at most one row of a batch, because one row gives it its next
+    version: when several rows link to it, the most probable one links and the others go to
+    review, as do rows linked to a business in ``already_matched`` (updated by another row).
 
     Without an active model only the deterministic rules run and every other row is new.
     """
@@ -299,6 +305,7 @@ def link_batch(
             con.close()
     else:
         result = _deterministic_only(records, registry, links, separated)
+    result = _one_row_per_business(result, set(already_matched))
     result = result.with_columns(keys.alias("record_key")).rename({"unique_id": "row"})
     review_ids = _record(result, incoming, row_column, submission) if record_decisions else {}
     result = result.with_columns(
@@ -313,6 +320,21 @@ def link_batch(
         time.monotonic() - started,
     )
     return result
+
+
+def _one_row_per_business(result: pl.DataFrame, already_matched: set[int]) -> pl.DataFrame:
+    """Send to review each link to a business in ``already_matched`` or to one a likelier row links to."""
+    is_link = pl.col("decision") == engine.LINK
+    rank = (
+        pl.when(is_link)
+        .then(pl.col("match_probability").rank("ordinal", descending=True).over("business_id"))
+        .otherwise(None)
+    )
+    second = is_link & ((rank > 1) | pl.col("business_id").is_in(list(already_matched)))
+    return result.with_columns(
+        pl.when(second).then(pl.lit(engine.REVIEW)).otherwise(pl.col("decision")).alias("decision"),
+        pl.when(second).then(None).otherwise(pl.col("business_id")).alias("business_id"),
+    )
 
 
 def _deterministic_only(
@@ -428,6 +450,30 @@ def train_registry_model(
         raise LinkageError(_("The registry has no businesses to train a linkage model on."))
     versions = _version_records(sample)
     trained = train(registry, versions, seed=seed)
+    return store_model(
+        trained,
+        user=user,
+        activate=activate,
+        link_threshold=link_threshold,
+        review_threshold=review_threshold,
+        data={"registry": registry.height, "versions": versions.height},
+    )
+
+
+@transaction.atomic
+def store_model(
+    trained: TrainedModel,
+    *,
+    user: Any = None,
+    activate: bool = True,
+    link_threshold: float = 0.95,
+    review_threshold: float = 0.5,
+    data: dict | None = None,
+) -> LinkageModel:
+    """Store a trained model under its version and, with ``activate``, make it the one compilation uses.
+
+    ``data`` describes what it was trained on, for the audit entry.
+    """
     model, _created = LinkageModel.objects.update_or_create(
         version=trained.version,
         defaults={
@@ -448,7 +494,7 @@ def train_registry_model(
         actor=user,
         object_type="linkage_model",
         object_id=model.version,
-        data={"registry": registry.height, "versions": versions.height, "active": activate},
+        data={**(data or {}), "active": activate},
     )
     return model
 
@@ -462,25 +508,81 @@ def decide_review(
 ) -> ReviewItem:
     """Record a reviewer's decision: the same business, different businesses, or deferred.
 
-    A decided item applies whenever the same record arrives again (see ``link_batch``). Only
-    the walidata decide; views check that before calling. Raises ``LinkageError`` for an unknown status.
+    When compilation held the item's row, linking compiles it into the candidate business and
+    separating compiles it as a new business, in this transaction and through the compiler
+    (``submissions.services.compile_reviewed_row``); deferring leaves it held. A decided item
+    applies whenever the same record arrives again (see ``link_batch``). Only the walidata
+    decide; views check that before calling. Raises ``LinkageError`` for an unknown status or an
+    item already linked or separated.
     """
     if status not in (ReviewItem.Status.LINKED, ReviewItem.Status.SEPARATED, ReviewItem.Status.DEFERRED):
         raise LinkageError(_("Unknown review decision {value}."), field="status", value=status)
+    item = ReviewItem.objects.select_for_update().select_related("candidate").get(pk=item.pk)
+    if item.status in (ReviewItem.Status.LINKED, ReviewItem.Status.SEPARATED):
+        raise LinkageError(
+            _("Review item {value} was already decided ({status}); its decision stands."),
+            field="status", value=item.pk, status=item.get_status_display(),
+        )
+    now = timezone.now()
+    compiled = {}
+    if item.row_held and status != ReviewItem.Status.DEFERRED:
+        compiled = _compile_held_row(item, status, now)
+        item.row_held = False
+
     item.status = status
     item.note = note
     item.decided_by = user if getattr(user, "pk", None) else None
-    item.decided_at = timezone.now()
-    item.save(update_fields=["status", "note", "decided_by", "decided_at"])
+    item.decided_at = now
+    item.save(update_fields=["status", "note", "decided_by", "decided_at", "row_held"])
     record(
         REVIEW_DECIDED,
         actor=user,
         object_type="review_item",
         object_id=item.pk,
         source_ip=source_ip,
-        data={"status": status, "candidate": item.candidate.umkm_code, "probability": item.match_probability},
+        data={
+            "status": status,
+            "candidate": item.candidate.umkm_code,
+            "probability": item.match_probability,
+            **compiled,
+        },
     )
     return item
+
+
+def _compile_held_row(item: ReviewItem, status: str, now: dt.datetime) -> dict:
+    """Compile the held row of ``item`` as decided and store the decision; return what the audit keeps."""
+    target = None
+    if status == ReviewItem.Status.LINKED:
+        target = resolve_code(item.candidate.umkm_code)
+        if target is None or target.status != Business.Status.ACTIVE:
+            raise LinkageError(
+                _("Business {value} is no longer active; the row cannot be linked to it. Separate it, or "
+                  "merge the businesses first."),
+                field="candidate", value=item.candidate.umkm_code,
+            )
+    result = compile_reviewed_row(item.submission, item.row_number, target.pk if target else None)
+    business = (
+        TransactionRecord.objects.filter(submission=item.submission, row_number=item.row_number)
+        .order_by("-id").select_related("business").first().business
+    )
+    LinkDecision.objects.create(
+        submission=item.submission,
+        row_number=item.row_number,
+        outcome=LinkDecision.Outcome.LINK if target else LinkDecision.Outcome.NEW,
+        business=business,
+        rule=engine.RULE_REVIEWED,
+        match_probability=item.match_probability,
+        model_version=item.model_version,
+        decided_at=now,
+    )
+    return {
+        "submission": item.submission_id,
+        "row": item.row_number,
+        "business": business.umkm_code,
+        "created": result.created,
+        "updated": result.updated,
+    }
 
 
 # -- merging ----------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The clerical-review queue: uncertain matches shown side by side for the walidata to decide."""
 
 import polars as pl
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from satudata.access.scope import scope_for
 from satudata.audit.services import client_ip
+from satudata.errors import DomainError
 from satudata.linkage import normalize, services
 from satudata.linkage.models import ReviewItem
 from satudata.registry.models import Business
@@ -95,11 +97,16 @@ def review_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", ReviewItem.Status.OPEN)
     if status not in ReviewItem.Status.values:
         status = ReviewItem.Status.OPEN
-    items = ReviewItem.objects.filter(status=status).select_related("candidate")
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    items = ReviewItem.objects.all()
+    submission = request.GET.get("submission", "")
+    if submission.isdigit():
+        items = items.filter(submission_id=int(submission))
+    else:
+        submission = ""
+    shown = items.filter(status=status).select_related("candidate")
+    page = Paginator(shown, 50).get_page(request.GET.get("page"))
     statuses = [
-        (value, label, ReviewItem.objects.filter(status=value).count())
-        for value, label in ReviewItem.Status.choices
+        (value, label, items.filter(status=value).count()) for value, label in ReviewItem.Status.choices
     ]
     return render(
         request,
@@ -109,6 +116,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
             "items": page.object_list,
             "status": status,
             "statuses": statuses,
+            "submission": submission,
         },
     )
 
@@ -122,13 +130,17 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         decision = DECISIONS.get(request.POST.get("decision", ""))
         if decision is None:
             raise PermissionDenied
-        services.decide_review(
-            item,
-            decision,
-            user=request.user,
-            note=request.POST.get("note", "")[:2000],
-            source_ip=client_ip(request),
-        )
+        try:
+            services.decide_review(
+                item,
+                decision,
+                user=request.user,
+                note=request.POST.get("note", "")[:2000],
+                source_ip=client_ip(request),
+            )
+        except DomainError as exc:
+            messages.error(request, exc.message)
+            return redirect("linkage:review_detail", pk=item.pk)
         following = ReviewItem.objects.filter(status=ReviewItem.Status.OPEN).first()
         if following is not None:
             return redirect("linkage:review_detail", pk=following.pk)
@@ -143,5 +155,6 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": _comparison_rows(item, item.candidate, scope),
             "masked": not scope.by_name,
             "probability_percent": round(item.match_probability * 100, 1),
+            "decided": item.status in (ReviewItem.Status.LINKED, ReviewItem.Status.SEPARATED),
         },
     )

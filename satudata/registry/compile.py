@@ -1,15 +1,21 @@
 """Compiling validated rows into the registry, all of a submission in one transaction.
 
-For each row: find the business it describes (same NIB, or same owner NIK and business name),
-then either register a new business with a new UMKM code, or update the existing one and keep
-its previous master data as an earlier version. Transaction values are stored per reference
-year; a newer record for the same year supersedes the older one, which stays in the history.
+For each row: find the business it describes, then either register a new business with a new
+UMKM code, or update the existing one and keep its previous master data as an earlier version.
+Transaction values are stored per reference year; a newer record for the same year supersedes
+the older one, which stays in the history.
+
+The same NIB, or the same owner NIK and business name, always decides. When a linkage model is
+active, the rows those rules leave go to record linkage (``linkage.services.link_batch``). A
+linked row updates its business and a new one is registered. A row whose match is uncertain is
+held out of the registry until a reviewer decides it, and the decision compiles it through this
+same code (``compile_rows`` with ``reviewed``).
 """
 
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -19,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from satudata.errors import DomainError
+from satudata.linkage.models import LinkageModel, ReviewItem
 from satudata.reference.lookups import code_list_lookup, region_lookup
 from satudata.registry import bulk
 from satudata.registry.codes import format_codes
@@ -86,14 +93,26 @@ class CompileResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    # Rows held out of the registry until a reviewer decides whether they describe a registered business.
+    held: int = 0
     transactions: int = 0
     seconds: float = 0.0
 
 
 class Compiler:
-    def __init__(self, submission, standard: StandardSpec) -> None:
+    """Compiles batches of one submission's validated rows.
+
+    ``reviewed`` compiles rows a reviewer decided instead of matching them: it maps each row
+    number to the business the reviewer linked it to, or to None for a new business. Otherwise
+    rows are matched by the exact rules, and by ``linkage_model`` when one is given.
+    """
+
+    def __init__(self, submission, standard: StandardSpec, *, linkage_model: LinkageModel | None = None,
+                 reviewed: dict[int, int | None] | None = None) -> None:
         self.submission = submission
         self.standard = standard
+        self.linkage_model = linkage_model
+        self.reviewed = reviewed
         self.now = timezone.now()
         self.now_text = bulk.database_datetime(self.now)
         self.ciphers = {code: FieldCipher(code) for code in SEALED}
@@ -234,6 +253,79 @@ class Compiler:
             pl.when(by_nib_found).then(pl.col("__nib_owner")).otherwise(pl.col("__nik_owner")).alias("__owner_id"),
         ).drop("__nib_business", "__nib_owner", "__nik_owner", "__name_business")
 
+    def _owners_of(self, business_ids: list[int]) -> pl.DataFrame:
+        return _frame(bulk.select_by_keys(
+            f"SELECT id, owner_id FROM {Business._meta.db_table}",  # noqa: S608
+            "id", business_ids,
+        ), {"__chosen_business": pl.Int64, "__chosen_owner": pl.Int64})
+
+    def _with_chosen(self, frame: pl.DataFrame, chosen: pl.DataFrame) -> pl.DataFrame:
+        """Set ``__business_id`` and ``__owner_id`` of the rows in ``chosen``.
+
+        ``chosen`` has ``__row`` and ``__chosen_business``.
+
+        A row chosen for a registered business takes that business's owner. A row chosen to be new
+        (null business) keeps the owner its NIK matched, as an unmatched row does.
+        """
+        owners = self._owners_of(chosen.get_column("__chosen_business").drop_nulls().unique().to_list())
+        chosen = chosen.join(owners, on="__chosen_business", how="left")
+        in_chosen = pl.col("__row").is_in(chosen.get_column("__row").implode())
+        return (
+            frame.join(chosen, on="__row", how="left", maintain_order="left")
+            .with_columns(
+                pl.when(in_chosen).then(pl.col("__chosen_business")).otherwise(pl.col("__business_id"))
+                .alias("__business_id"),
+                pl.when(pl.col("__chosen_owner").is_not_null()).then(pl.col("__chosen_owner"))
+                .otherwise(pl.col("__owner_id")).alias("__owner_id"),
+            )
+            .drop("__chosen_business", "__chosen_owner")
+        )
+
+    def _link(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Decide the rows the exact rules left by record linkage; return the rows to write now.
+
+        ``prepare`` kept the clear NIK and phone beside the sealed ones, because linkage hashes them
+        in memory. Rows decided ``review`` are left out and counted as held. Their review
+        items are marked ``row_held``, so the reviewer's decision compiles them.
+        """
+        # Splink loads only when a model is active, so compilation without one starts as fast as before.
+        from satudata.linkage import engine
+        from satudata.linkage.services import link_batch
+
+        unmatched = frame.filter(pl.col("__business_id").is_null()).get_column("__row")
+        if not unmatched.len():
+            return frame
+        decisions = link_batch(
+            frame.filter(pl.col("__row").is_in(unmatched.implode())).with_columns(
+                pl.col("__clear_owner_nik").alias("owner_nik"),
+                pl.col("__clear_owner_phone").alias("owner_phone"),
+            ),
+            row_column="__row",
+            submission=self.submission,
+            model=self.linkage_model,
+            already_matched=frame.get_column("__business_id").drop_nulls().unique().to_list(),
+        )
+        linked = decisions.filter(pl.col("decision") == engine.LINK).select(
+            pl.col("row").alias("__row"), pl.col("business_id").alias("__chosen_business")
+        )
+        if linked.height:
+            frame = self._with_chosen(frame, linked)
+        held = decisions.filter(pl.col("decision") == engine.REVIEW)
+        if not held.height:
+            return frame
+        ReviewItem.objects.filter(pk__in=held.get_column("review_item_id").to_list()).update(row_held=True)
+        self.result.held += held.height
+        return frame.filter(~pl.col("__row").is_in(held.get_column("row").implode()))
+
+    def _apply_reviews(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """Keep only the reviewed rows, each matched to the business its reviewer chose."""
+        chosen = pl.DataFrame(
+            {"__row": list(self.reviewed), "__chosen_business": list(self.reviewed.values())},
+            schema={"__row": pl.Int64, "__chosen_business": pl.Int64},
+        )
+        frame = frame.filter(pl.col("__row").is_in(chosen.get_column("__row").implode()))
+        return self._with_chosen(frame, chosen)
+
     # -- rows to write -----------------------------------------------------------------------------
 
     def _snapshot(self) -> pl.Expr:
@@ -341,7 +433,14 @@ class Compiler:
 
         None of this needs the database, so it can run ahead in a thread (see ``_prepared_ahead``).
         """
-        frame = self._seal(self._complete(batch))
+        complete = self._complete(batch)
+        if self.linkage_model is not None:
+            # Linkage hashes the clear NIK and phone in memory; sealing drops them from the frame.
+            complete = complete.with_columns(
+                pl.col("owner_nik").alias("__clear_owner_nik"),
+                pl.col("owner_phone").alias("__clear_owner_phone"),
+            )
+        frame = self._seal(complete)
         return frame.with_columns(
             self._snapshot().alias("__snapshot"),
             self._attributes().alias("__attributes"),
@@ -354,6 +453,10 @@ class Compiler:
     def compile_prepared(self, prepared: pl.DataFrame) -> None:
         """Match a prepared batch against the registry and write it."""
         frame = self._match(prepared)
+        if self.reviewed is not None:
+            frame = self._apply_reviews(frame)
+        elif self.linkage_model is not None:
+            frame = self._link(frame)
         new = frame.filter(pl.col("__business_id").is_null())
         old = frame.filter(pl.col("__business_id").is_not_null())
         if new.height:
@@ -519,10 +622,17 @@ def _prepared_ahead(compiler: Compiler, batches: Iterator[pl.DataFrame]) -> Iter
             yield prepared
 
 
-def compile_rows(submission, standard: StandardSpec, batches: Iterator[pl.DataFrame]) -> CompileResult:
-    """Compile all batches in one transaction: the registry gets all of them or none."""
+def compile_rows(submission, standard: StandardSpec, batches: Iterable[pl.DataFrame], *,
+                 reviewed: dict[int, int | None] | None = None) -> CompileResult:
+    """Compile all batches in one transaction: the registry gets all of them or none.
+
+    With the active linkage model, rows the exact rules do not match are linked, and uncertain
+    ones held for review. ``reviewed`` compiles only the given rows, as their reviewers decided
+    (row number → business id, or None for a new business).
+    """
     started = time.monotonic()
-    compiler = Compiler(submission, standard)
+    model = LinkageModel.objects.filter(is_active=True).first() if reviewed is None else None
+    compiler = Compiler(submission, standard, linkage_model=model, reviewed=reviewed)
     with transaction.atomic(), bulk.sqlite_bulk_settings():
         UmkmCodeCounter.objects.get_or_create(pk=1)
         # Two compilations that run at once would each find no business for a row they share and
@@ -535,8 +645,8 @@ def compile_rows(submission, standard: StandardSpec, batches: Iterator[pl.DataFr
                 compiler.compile_prepared(prepared)
     compiler.result.seconds = round(time.monotonic() - started, 3)
     logger.info(
-        "Compiled submission=%s created=%d updated=%d unchanged=%d seconds=%.1f",
+        "Compiled submission=%s created=%d updated=%d unchanged=%d held=%d seconds=%.1f",
         submission.pk, compiler.result.created, compiler.result.updated, compiler.result.unchanged,
-        compiler.result.seconds,
+        compiler.result.held, compiler.result.seconds,
     )
     return compiler.result

@@ -54,6 +54,7 @@ class SubmissionOut(Schema):
     rows_rejected: int
     businesses_created: int
     businesses_updated: int
+    held_for_review: int = 0
     due_on: date | None
     created_at: datetime
     progress: dict[str, Any]
@@ -141,6 +142,7 @@ def _out(submission: Submission) -> dict[str, Any]:
         "records": submission.records.count(), "rows_read": submission.rows_read,
         "rows_accepted": submission.rows_accepted, "rows_rejected": submission.rows_rejected,
         "businesses_created": submission.businesses_created, "businesses_updated": submission.businesses_updated,
+        "held_for_review": submission.summary.get("held_for_review", 0),
         "due_on": submission.due_on, "created_at": submission.created_at, "progress": submission.progress,
         "errors_by_field": submission.summary.get("errors_by_field") or {},
         "same_file_as": submission.summary.get("same_file_as"),

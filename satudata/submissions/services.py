@@ -27,7 +27,7 @@ from satudata.audit.services import record
 from satudata.errors import DomainError
 from satudata.producers.models import ColumnMapping, Producer
 from satudata.reference.lookups import code_list_lookup, region_lookup
-from satudata.registry.compile import compile_rows
+from satudata.registry.compile import CompileResult, compile_rows
 from satudata.standards.loading import current_version
 from satudata.standards.models import StandardVersion
 from satudata.submissions import reading
@@ -407,16 +407,53 @@ def compile_submission(submission: Submission, *, user: Any = None) -> Submissio
         submission.summary = {
             **submission.summary,
             "unchanged": result.unchanged,
+            "held_for_review": result.held,
             "seconds": {**submission.summary.get("seconds", {}), "compile": result.seconds},
         }
         submission.compiled_at = timezone.now()
-        submission.progress = {"stage": "compiled", "done": result.created + result.updated + result.unchanged,
+        submission.progress = {"stage": "compiled",
+                               "done": result.created + result.updated + result.unchanged + result.held,
                                "total": submission.rows_accepted}
         submission.save()
         move(submission, Submission.State.COMPILED, data={"created": result.created, "updated": result.updated})
         record(Action.SUBMISSION_COMPILED, actor=user, object_type="submission", object_id=submission.pk,
-               data={"created": result.created, "updated": result.updated, "unchanged": result.unchanged})
+               data={"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+                     "held_for_review": result.held})
     return submission
+
+
+def compile_reviewed_row(submission: Submission, row_number: int, business_id: int | None) -> CompileResult:
+    """Compile a row that compilation held for clerical review, as its reviewer decided.
+
+    ``business_id`` is the registered business the reviewer linked the row to, or None when the
+    row is a business of its own. The row goes through the same compiler as the rest of the
+    submission, and the submission's counts move from held to created or updated. Call it inside
+    the transaction that records the decision (``linkage.services.decide_review``). Raises
+    ``SubmissionStateError`` when the submission is not compiled or the row is not among its
+    valid rows.
+    """
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.state != Submission.State.COMPILED:
+        raise SubmissionStateError(
+            _("Submission {id} is {state}; a held row is compiled only after the rest of the submission."),
+            id=locked.pk, state=locked.get_state_display())
+    batch = valid_rows(locked).filter(pl.col("__row") == row_number).collect()
+    if batch.height != 1:
+        raise SubmissionStateError(
+            _("Row {row} of submission {id} is not among its valid rows, so it cannot be compiled. Its staged "
+              "rows may have been removed."), id=locked.pk, row=row_number)
+    standard = spec_from_version(locked.standard_version)
+    result = compile_rows(locked, standard, [batch], reviewed={row_number: business_id})
+    summary = locked.summary
+    locked.businesses_created += result.created
+    locked.businesses_updated += result.updated
+    locked.summary = {
+        **summary,
+        "unchanged": summary.get("unchanged", 0) + result.unchanged,
+        "held_for_review": max(summary.get("held_for_review", 0) - 1, 0),
+    }
+    locked.save(update_fields=["businesses_created", "businesses_updated", "summary"])
+    return result
 
 
 def valid_rows(submission: Submission) -> pl.LazyFrame:

@@ -132,6 +132,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_correct": submission.state == Submission.State.RETURNED and (
             request.user.is_producer_user or _is_walidata(request.user)),
         "corrections": submission.corrections.filter(round=submission.round).count(),
+        "held_for_review": submission.summary.get("held_for_review", 0),
+        "is_walidata": _is_walidata(request.user),
     })
 
 

@@ -6,6 +6,7 @@ these tests do not share the pytest database.
 """
 
 import base64
+import contextlib
 import os
 import re
 import shutil
@@ -33,9 +34,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def installation():
-    """URL and demo passwords of a freshly initialized, running installation."""
+@contextlib.contextmanager
+def running_installation():
+    """Initialize a demo installation in a temporary SATUDATA_HOME, serve it, and remove it afterwards.
+
+    Yields its URL, the demo passwords and TOTP secrets, its folder and the environment that
+    runs 'satudata' commands against it.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     home = tempfile.mkdtemp(prefix="satudata-browser-")
@@ -62,11 +67,20 @@ def installation():
                 server.kill()
                 raise RuntimeError("the server did not start within 30 s") from None
             time.sleep(0.3)
-    yield {"url": url, "passwords": passwords, "totp_secrets": secrets, "home": home, "env": env,
-           "command": command}
-    server.terminate()
-    server.wait(timeout=10)
-    shutil.rmtree(home, ignore_errors=True)
+    try:
+        yield {"url": url, "passwords": passwords, "totp_secrets": secrets, "home": home, "env": env,
+               "command": command}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def installation():
+    """URL and demo passwords of a freshly initialized, running installation."""
+    with running_installation() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -106,6 +106,7 @@ class Command(SatudataCommand):
             "businesses_created": submission.businesses_created,
             "businesses_updated": submission.businesses_updated,
             "unchanged": submission.summary.get("unchanged", 0),
+            "held_for_review": submission.summary.get("held_for_review", 0),
             "errors_by_field": submission.summary.get("errors_by_field", {}),
             "notes": submission.summary.get("notes", []),
             "header_row": submission.layout.get("header_row"),
@@ -149,6 +150,10 @@ class Command(SatudataCommand):
         out(_("New businesses: {created}   updated businesses: {updated}   unchanged: {unchanged}").format(
             created=submission.businesses_created, updated=submission.businesses_updated,
             unchanged=submission.summary.get("unchanged", 0)))
+        held = submission.summary.get("held_for_review", 0)
+        if held:
+            out(_("Rows waiting for clerical review: {held}. They are not in the registry until the walidata "
+                  "decide them in the review queue.").format(held=held))
         by_field = submission.summary.get("errors_by_field", {})
         if by_field:
             out(_("Errors by field and code:"))
