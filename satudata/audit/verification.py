@@ -10,19 +10,22 @@ entry, which catches entries deleted from the end.
 
 import base64
 import binascii
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from satudata.audit.models import AuditEntry, ChainHead, Checkpoint
-from satudata.audit.services import GENESIS_HASH, entry_digest
+from satudata.audit.services import GENESIS_HASH, entry_digest, hashed_fields
 from satudata.audit.signing import checkpoint_message, public_keys, signature_is_valid
 
 # Problems listed in full; the count still covers every problem found.
 MAX_LISTED_PROBLEMS = 100
-FETCH_CHUNK = 20_000
+FETCH_CHUNK = 50_000
 COLUMNS = ("id", "created_at", "actor_id", "actor_label", "action", "object_type", "object_id", "records",
            "reason", "source_ip", "data", "previous_hash", "entry_hash")
 
@@ -103,37 +106,39 @@ class VerifyReport:
 def verify_chain(*, chunk_size: int = FETCH_CHUNK) -> VerifyReport:
     """Recompute every entry's hash and link, and check every checkpoint signature.
 
-    TODO: one process reads and hashes every row. bench/audit_verify.py measured 28.0 s and
-    32.7 s for 1,000,000 entries on SQLite (2 cores, 100,000 entries took 1.6 s), so the log
-    should be split into id ranges checked in parallel to stay under 30 s.
+    Rows are read with one raw cursor in id order and hashed from their stored text (see
+    ``_fast_digest``), which is several times faster than going through the ORM. An entry whose
+    fast hash does not match is hashed once more from its ORM instance, exactly as ``record``
+    hashed it, before it is reported as edited.
     """
     started = time.perf_counter()
     report = VerifyReport()
     checkpoints = _checkpoints_by_entry(report)
+    digest = _fast_digest_for(connection.vendor)
 
     expected_previous = GENESIS_HASH
     previous_id: int | None = None
-    rows = AuditEntry.objects.order_by("id").values_list(*COLUMNS).iterator(chunk_size=chunk_size)
-    for (entry_id, created_at, actor_id, actor_label, action, object_type, object_id, records, reason,
-         source_ip, data, previous_hash, entry_hash) in rows:
-        fields = {
-            "created_at": created_at.isoformat(), "actor_id": actor_id, "actor_label": actor_label,
-            "action": action, "object_type": object_type, "object_id": object_id, "records": records,
-            "reason": reason, "source_ip": source_ip, "data": data,
-        }
-        if entry_digest(previous_hash, fields) != entry_hash:
-            report.add("edited", entry_id)
-        if previous_hash != expected_previous:
-            previous = _("entry {entry}").format(entry=previous_id) if previous_id is not None else _(
-                "the start of the log")
-            report.add("broken_link", entry_id, previous=previous)
-        for checkpoint in checkpoints.pop(entry_id, ()):
-            if checkpoint.entry_hash != entry_hash:
-                report.add("checkpoint_mismatch", entry_id, checkpoint=checkpoint.pk)
-        expected_previous = entry_hash
-        previous_id = entry_id
-        report.entries += 1
+    entries = 0
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(_select_entries_sql())
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                entry_id, previous_hash, entry_hash = row[0], row[11], row[12]
+                if digest(row) != entry_hash and _exact_digest(entry_id) != entry_hash:
+                    report.add("edited", entry_id)
+                if previous_hash != expected_previous:
+                    previous = _("entry {entry}").format(entry=previous_id) if previous_id is not None else _(
+                        "the start of the log")
+                    report.add("broken_link", entry_id, previous=previous)
+                if entry_id in checkpoints:
+                    for checkpoint in checkpoints.pop(entry_id):
+                        if checkpoint.entry_hash != entry_hash:
+                            report.add("checkpoint_mismatch", entry_id, checkpoint=checkpoint.pk)
+                expected_previous = entry_hash
+                previous_id = entry_id
+            entries += len(rows)
 
+    report.entries = entries
     report.last_entry_id = previous_id
     for entry_id, missing in sorted(checkpoints.items()):
         for checkpoint in missing:
@@ -141,6 +146,76 @@ def verify_chain(*, chunk_size: int = FETCH_CHUNK) -> VerifyReport:
     _check_head(report, previous_id, expected_previous)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _select_entries_sql() -> str:
+    meta = AuditEntry._meta
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) if name != "id" else quote(meta.pk.column)
+               for name in COLUMNS]
+    if connection.vendor == "sqlite":
+        # The column's declared type would make sqlite3 parse the text into a naive datetime,
+        # which costs more than the rest of the row; the stored text is all the hash needs.
+        columns[1] = f"CAST({columns[1]} AS TEXT)"
+    return f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)}"  # noqa: S608
+
+
+# The C encoders that json.dumps in ``canonical_json`` uses, built once instead of per call.
+_encode_string = json.encoder.encode_basestring
+_encode_value = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
+_decode_json = json.JSONDecoder().decode
+
+
+def _canonical_stored_json(value: Any) -> str:
+    # SQLite and PostgreSQL (through Django's jsonb loader) return the JSON text; the hash covers
+    # it with sorted keys and no spaces.
+    return _encode_value(_decode_json(value) if isinstance(value, str) else value)
+
+
+def _fast_digest_for(vendor: str):
+    """Return a function that hashes a raw row of ``_select_entries_sql`` as ``entry_digest`` does.
+
+    It writes the canonical JSON of ``hashed_fields`` directly, keys in sorted order, so it must
+    change with that function. On SQLite, Django stores an aware datetime as its UTC time in
+    ``str(datetime)`` form, so ``YYYY-MM-DD HH:MM:SS[.ffffff]`` becomes the ``isoformat()`` of the
+    aware value by a 'T' and '+00:00'. A row stored in any other form gets a different hash here
+    and is checked again by ``_exact_digest``.
+    """
+    sha256 = hashlib.sha256
+    string = _encode_string
+    canonical = _canonical_stored_json
+
+    if vendor == "sqlite":
+        def created(value: str) -> str:
+            return string(f"{value[:10]}T{value[11:]}+00:00")
+    else:
+        def created(value: Any) -> str:
+            return string(value.isoformat())
+
+    def optional(value: Any) -> str:
+        if value is None:
+            return "null"
+        return string(value) if isinstance(value, str) else _encode_value(value)
+
+    def digest(row: tuple) -> str:
+        (_, created_at, actor_id, actor_label, action, object_type, object_id, records, reason, source_ip, data,
+         previous_hash, _) = row
+        text = (
+            f'{previous_hash}{{"action":{string(action)},"actor_id":{optional(actor_id)},'
+            f'"actor_label":{string(actor_label)},"created_at":{created(created_at)},"data":{canonical(data)},'
+            f'"object_id":{string(object_id)},"object_type":{string(object_type)},"reason":{string(reason)},'
+            f'"records":{canonical(records)},"source_ip":{optional(source_ip)}}}'
+        )
+        return sha256(text.encode()).hexdigest()
+
+    return digest
+
+
+def _exact_digest(entry_id: int) -> str | None:
+    entry = AuditEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        return None
+    return entry_digest(entry.previous_hash, hashed_fields(entry))
 
 
 def _checkpoints_by_entry(report: VerifyReport) -> dict[int, list[Checkpoint]]:
