@@ -107,7 +107,7 @@ def verify_chain(*, chunk_size: int = FETCH_CHUNK) -> VerifyReport:
     """Recompute every entry's hash and link, and check every checkpoint signature.
 
     Rows are read with one raw cursor in id order and hashed from their stored text (see
-    ``_fast_digest``), which is several times faster than going through the ORM. An entry whose
+    ``_fast_digest_for``), which is several times faster than going through the ORM. An entry whose
     fast hash does not match is hashed once more from its ORM instance, exactly as ``record``
     hashed it, before it is reported as edited.
     """
@@ -154,22 +154,35 @@ def _select_entries_sql() -> str:
     columns = [quote(meta.get_field(name).column) if name != "id" else quote(meta.pk.column)
                for name in COLUMNS]
     if connection.vendor == "sqlite":
-        # The column's declared type would make sqlite3 parse the text into a naive datetime,
-        # which costs more than the rest of the row; the stored text is all the hash needs.
+        # Without the cast, sqlite3 parses the text into a datetime because of the column's declared
+        # type. That costs more than the rest of the row, and the hash needs only the text.
         columns[1] = f"CAST({columns[1]} AS TEXT)"
     return f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)}"  # noqa: S608
 
 
-# The C encoders that json.dumps in ``canonical_json`` uses, built once instead of per call.
+# json.dumps builds a new encoder on every call, which costs more than the encoding itself. These
+# are the same C encoder and scanner, with the options of ``canonical_json``, built once.
 _encode_string = json.encoder.encode_basestring
-_encode_value = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode
-_decode_json = json.JSONDecoder().decode
+_encode_parts = json.encoder.c_make_encoder(None, str, _encode_string, None, ":", ",", True, False, True)
+_decoder = json.JSONDecoder()
 
 
 def _canonical_stored_json(value: Any) -> str:
-    # SQLite and PostgreSQL (through Django's jsonb loader) return the JSON text; the hash covers
-    # it with sorted keys and no spaces.
-    return _encode_value(_decode_json(value) if isinstance(value, str) else value)
+    """Return stored JSON as ``canonical_json`` writes it: sorted keys, no spaces, non-ASCII unescaped.
+
+    SQLite and PostgreSQL (through Django's jsonb loader) return the JSON as text.
+    """
+    if isinstance(value, str):
+        text = value
+        try:
+            value, end = _decoder.scan_once(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            # The scanner alone stops at whitespace around the value. ``decode`` skips it, and for
+            # invalid JSON it raises the error that json.loads raises.
+            value = _decoder.decode(text)
+    return "".join(_encode_parts(value, 0))
 
 
 def _fast_digest_for(vendor: str):
@@ -195,11 +208,11 @@ def _fast_digest_for(vendor: str):
     def optional(value: Any) -> str:
         if value is None:
             return "null"
-        return string(value) if isinstance(value, str) else _encode_value(value)
+        return string(value) if isinstance(value, str) else "".join(_encode_parts(value, 0))
 
     def digest(row: tuple) -> str:
-        (_, created_at, actor_id, actor_label, action, object_type, object_id, records, reason, source_ip, data,
-         previous_hash, _) = row
+        (_, created_at, actor_id, actor_label, action, object_type, object_id, records, reason, source_ip,
+         data, previous_hash, _) = row
         text = (
             f'{previous_hash}{{"action":{string(action)},"actor_id":{optional(actor_id)},'
             f'"actor_label":{string(actor_label)},"created_at":{created(created_at)},"data":{canonical(data)},'
