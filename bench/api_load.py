@@ -205,14 +205,17 @@ def make_record(record_id: str, number: int) -> dict[str, str]:
 
 
 class Client:
-    """One HTTP session of one producer token, which retries idempotent requests with the same key."""
+    """One HTTP session (one connection at a time), which retries idempotent requests with the same key.
 
-    def __init__(self, base_url: str, token: str, stats: Stats, timeout: float):
+    Each client keeps a single connection, so the server sees as many connections as there are
+    clients: waitress stops accepting new ones at 100 by default.
+    """
+
+    def __init__(self, base_url: str, stats: Stats, timeout: float):
         import requests
 
         self.requests = requests
         self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {token}"
         self.base_url = base_url
         self.stats = stats
         self.timeout = timeout
@@ -223,12 +226,15 @@ class Client:
         method: str,
         path: str,
         *,
+        token: str,
         body: object = None,
         key: str | None = None,
         retry: bool = True,
     ) -> dict | list | None:
         """Send one request, again with the same Idempotency-Key after a timeout or 5xx; return its JSON."""
-        headers = {"Idempotency-Key": key} if key else {}
+        headers = {"Authorization": f"Bearer {token}"}
+        if key:
+            headers["Idempotency-Key"] = key
         data = json.dumps(body).encode() if body is not None else None
         if data is not None:
             headers["Content-Type"] = "application/json"
@@ -264,7 +270,13 @@ class Client:
 
 
 def produce(
-    client: Client, producer: str, options: argparse.Namespace, ledger: Ledger, run: str, deadline: float
+    client: Client,
+    producer: str,
+    token: str,
+    options: argparse.Namespace,
+    ledger: Ledger,
+    run: str,
+    deadline: float,
 ) -> None:
     """Push drafts of options.records records until the deadline; submit each full draft."""
     round_number = 0
@@ -275,6 +287,7 @@ def produce(
             "create",
             "POST",
             "/api/v1/submissions/",
+            token=token,
             key=f"{prefix}-open",
             body={"reference_year": 2025, "name": f"beban-{round_number}"},
         )
@@ -292,6 +305,7 @@ def produce(
                 "push",
                 "POST",
                 f"/api/v1/submissions/{submission_id}/records",
+                token=token,
                 key=f"{prefix}-push-{pushed}",
                 body={"records": records},
             )
@@ -303,23 +317,33 @@ def produce(
             pushed += size
         if pushed == options.records:
             client.call(
-                "submit", "POST", f"/api/v1/submissions/{submission_id}/submit", key=f"{prefix}-submit"
+                "submit",
+                "POST",
+                f"/api/v1/submissions/{submission_id}/submit",
+                token=token,
+                key=f"{prefix}-submit",
             )
             with ledger.lock:
                 ledger.submitted += 1
 
 
-def poll(clients: dict[str, Client], ledger: Ledger, deadline: float, seed: int) -> None:
-    """Read the state of a random known submission, or every tenth time the list, until the deadline."""
+def poll(client: Client, tokens: dict[str, str], ledger: Ledger, deadline: float, seed: int) -> None:
+    """Read the state of a random known submission, or every tenth time the list, until the deadline.
+
+    A poll that times out is counted and not repeated: the next poll asks again anyway.
+    """
     rng = random.Random(seed)
-    codes = sorted(clients)
+    codes = sorted(tokens)
     while time.monotonic() < deadline:
         known = ledger.known()
         if known and rng.random() >= 0.1:
             submission_id, producer = rng.choice(known)
-            clients[producer].call("status", "GET", f"/api/v1/submissions/{submission_id}")
+            client.call(
+                "status", "GET", f"/api/v1/submissions/{submission_id}", token=tokens[producer], retry=False
+            )
         else:
-            clients[rng.choice(codes)].call("list", "GET", "/api/v1/submissions/?limit=20")
+            token = tokens[rng.choice(codes)]
+            client.call("list", "GET", "/api/v1/submissions/?limit=20", token=token, retry=False)
         time.sleep(rng.uniform(0.05, 0.15))
 
 
@@ -375,13 +399,8 @@ def run_load(name: str, env: dict[str, str], options: argparse.Namespace) -> dic
         print(f"[{name}] serving on 127.0.0.1:{port}; load for {options.duration:.0f} s", flush=True)
         stats, ledger = Stats(), Ledger()
         base_url = f"http://127.0.0.1:{port}"
-        producer_clients = {
-            code: Client(base_url, token, stats, options.timeout) for code, token in tokens.items()
-        }
-        poll_clients = [
-            {code: Client(base_url, token, stats, options.timeout) for code, token in tokens.items()}
-            for _ in range(options.pollers)
-        ]
+        producer_clients = {code: Client(base_url, stats, options.timeout) for code in tokens}
+        poll_clients = [Client(base_url, stats, options.timeout) for _ in range(options.pollers)]
         load_average_before = os.getloadavg()
         started = time.monotonic()
         deadline = started + options.duration
@@ -394,12 +413,14 @@ def run_load(name: str, env: dict[str, str], options: argparse.Namespace) -> dic
                 errors.append(exc)
 
         threads = [
-            threading.Thread(target=guarded, args=(produce, client, code, options, ledger, run, deadline))
+            threading.Thread(
+                target=guarded, args=(produce, client, code, tokens[code], options, ledger, run, deadline)
+            )
             for code, client in producer_clients.items()
         ]
         threads += [
-            threading.Thread(target=guarded, args=(poll, clients, ledger, deadline, seed))
-            for seed, clients in enumerate(poll_clients)
+            threading.Thread(target=guarded, args=(poll, client, tokens, ledger, deadline, seed))
+            for seed, client in enumerate(poll_clients)
         ]
         for thread in threads:
             thread.start()
