@@ -104,6 +104,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's default test database for SQLite, named so that pytest-django, which recognizes
+    # SQLite by Django's own engine path, does not make a file name of it for each xdist worker.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 # Seconds a write transaction waits for the others of its process (satudata.db.sqlite3), like
 # busy_timeout above for other processes.
 SATUDATA_SQLITE_WRITE_WAIT = float(os.environ.get("SATUDATA_SQLITE_WRITE_WAIT", "30"))
