@@ -1,8 +1,8 @@
 """Load the submissions API of a real 'satudata serve' and check that no record was lost or doubled.
 
-For each database (a fresh SQLite installation, and PostgreSQL when DATABASE_URL is set) the
-script prepares an installation with 20 central producers and an API token each, starts
-'satudata serve' on 127.0.0.1 on a free port, and for --duration seconds runs:
+The script runs on a fresh SQLite installation, and then on PostgreSQL when DATABASE_URL is set.
+For each database it prepares an installation with 20 central producers and an API token each,
+starts 'satudata serve' on 127.0.0.1 on a free port, and for --duration seconds runs:
 
 - 20 producer clients, one per producer, that open a draft, push 10,000 records in batches of
   --batch records and submit it, then start the next draft. Every POST carries an
@@ -163,7 +163,7 @@ class Stats:
 
 @dataclass
 class Ledger:
-    """What the server acknowledged: submissions and the record ids of each acknowledged push."""
+    """Submissions opened by the run and the record ids of each push that the server acknowledged."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     submissions: dict[int, str] = field(default_factory=dict)
@@ -207,8 +207,8 @@ def make_record(record_id: str, number: int) -> dict[str, str]:
 class Client:
     """One HTTP session (one connection at a time), which retries idempotent requests with the same key.
 
-    Each client keeps a single connection, so the server sees as many connections as there are
-    clients: waitress stops accepting new ones at 100 by default.
+    Each client keeps a single connection, so the server has as many connections as there are
+    clients. waitress stops accepting new ones at 100 by default.
     """
 
     def __init__(self, base_url: str, stats: Stats, timeout: float):
@@ -266,7 +266,7 @@ class Client:
             if not retry:
                 return None
         self.stats.count("gave_up")
-        raise SystemExit(f"{method} {path}: no answer after {MAX_ATTEMPTS} attempts")
+        raise SystemExit(f"{method} {path}: no response after {MAX_ATTEMPTS} attempts")
 
 
 def produce(
@@ -330,7 +330,7 @@ def produce(
 def poll(client: Client, tokens: dict[str, str], ledger: Ledger, deadline: float, seed: int) -> None:
     """Read the state of a random known submission, or every tenth time the list, until the deadline.
 
-    A poll that times out is counted and not repeated: the next poll asks again anyway.
+    A poll that times out is counted and not repeated, because the next poll reads the state again.
     """
     rng = random.Random(seed)
     codes = sorted(tokens)
@@ -365,7 +365,7 @@ def wait_for_server(process: subprocess.Popen, port: int) -> None:
             return
         except requests.ConnectionError:
             time.sleep(0.5)
-    raise SystemExit(f"satudata serve did not answer on port {port} within {SERVER_START_SECONDS} s")
+    raise SystemExit(f"satudata serve did not respond on port {port} within {SERVER_START_SECONDS} s")
 
 
 def percentile(values: list[float], fraction: float) -> float:
