@@ -108,7 +108,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite by Django's own engine path, does not make a file name of it for each xdist worker.
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
 # Seconds a write transaction waits for the others of its process (satudata.db.sqlite3), like
-# busy_timeout above for other processes.
+# busy_timeout above for other processes. 0 turns the queue off.
 SATUDATA_SQLITE_WRITE_WAIT = float(os.environ.get("SATUDATA_SQLITE_WRITE_WAIT", "30"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

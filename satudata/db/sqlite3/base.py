@@ -26,7 +26,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _start_transaction_under_autocommit(self):
         wait = settings.SATUDATA_SQLITE_WRITE_WAIT
-        if _write_lock.acquire(timeout=wait):
+        if wait <= 0:
+            pass
+        elif _write_lock.acquire(timeout=wait):
             self.holds_write_lock = True
         else:
             # A transaction of this process is open far longer than any request should take. Go on
