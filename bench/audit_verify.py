@@ -5,7 +5,12 @@ DATABASE_URL, whose audit tables must be empty), bulk-inserts correctly chained 
 checkpoint every 1,000 entries, and runs the verification the command runs. Prints the time and
 the entries per second.
 
-    .venv/bin/python bench/audit_verify.py [--entries 1000000]
+In the same run it times a baseline: the hash and link check of every entry read through the ORM
+(``values_list`` in chunks, one ``entry_digest`` per row), as verification worked before it read
+raw rows. Wall and CPU times of both and their ratios are printed. ``--no-baseline`` leaves the
+baseline out.
+
+    .venv/bin/python bench/audit_verify.py [--entries 1000000] [--no-baseline]
 """
 
 import argparse
@@ -78,10 +83,33 @@ def _reset_sequences() -> None:
             cursor.execute(statement)
 
 
+def orm_baseline_seconds() -> tuple[float, float]:
+    """Check every entry's hash and link through the ORM; return the wall and CPU seconds it took."""
+    from satudata.audit.models import AuditEntry
+    from satudata.audit.services import GENESIS_HASH, entry_digest
+    from satudata.audit.verification import COLUMNS
+
+    started, started_cpu = time.perf_counter(), time.process_time()
+    expected_previous = GENESIS_HASH
+    rows = AuditEntry.objects.order_by("id").values_list(*COLUMNS).iterator(chunk_size=20_000)
+    for (entry_id, created_at, actor_id, actor_label, action, object_type, object_id, records, reason,
+         source_ip, data, previous_hash, entry_hash) in rows:
+        fields = {
+            "created_at": created_at.isoformat(), "actor_id": actor_id, "actor_label": actor_label,
+            "action": action, "object_type": object_type, "object_id": object_id, "records": records,
+            "reason": reason, "source_ip": source_ip, "data": data,
+        }
+        if entry_digest(previous_hash, fields) != entry_hash or previous_hash != expected_previous:
+            raise SystemExit(f"baseline: entry {entry_id} does not verify")
+        expected_previous = entry_hash
+    return time.perf_counter() - started, time.process_time() - started_cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--entries", type=int, default=1_000_000, help="Entries to insert (default 1000000).")
+    parser.add_argument("--no-baseline", action="store_true", help="Do not time the ORM baseline.")
     options = parser.parse_args()
 
     home = tempfile.mkdtemp(prefix="satudata-bench-audit-")
@@ -102,11 +130,23 @@ def main() -> None:
     built = time.perf_counter() - started
     print(f"database: {connection.vendor}; home: {home}")
     print(f"inserted {options.entries:,} chained entries in {built:.1f} s")
+    print(f"load average before verifying: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
+    # CPU time varies less than wall time on a machine shared with other work.
+    started_cpu = time.process_time()
     report = verify_chain()
+    cpu = time.process_time() - started_cpu
     print(f"audit verify: {report.entries:,} entries, {report.checkpoints_verified:,} of "
           f"{report.checkpoints:,} checkpoints valid, ok={report.ok}")
-    print(f"audit verify took {report.seconds:.1f} s ({report.entries / report.seconds:,.0f} entries/s)")
+    print(f"audit verify took {report.seconds:.1f} s ({report.entries / report.seconds:,.0f} entries/s), "
+          f"{cpu:.1f} CPU s")
+    if not options.no_baseline:
+        baseline, baseline_cpu = orm_baseline_seconds()
+        print(f"baseline (ORM rows, hashes and links only) took {baseline:.1f} s "
+              f"({options.entries / baseline:,.0f} entries/s), {baseline_cpu:.1f} CPU s")
+        print(f"audit verify is {baseline / report.seconds:.1f}x faster than the baseline in wall time, "
+              f"{baseline_cpu / cpu:.1f}x in CPU time")
+    print(f"load average after: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
     if not report.ok:
         raise SystemExit(1)
 

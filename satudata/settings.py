@@ -100,6 +100,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's SQLite backend with an in-process queue for write transactions.
+    DATABASES["default"]["ENGINE"] = "satudata.db.sqlite3"
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
@@ -108,6 +110,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Django's default test database for SQLite, named so that pytest-django, which recognizes
+    # SQLite by Django's own engine path, does not make a file name of it for each xdist worker.
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+# Seconds a write transaction waits for the others of its process (satudata.db.sqlite3), like
+# busy_timeout above for other processes. 0 turns the queue off.
+SATUDATA_SQLITE_WRITE_WAIT = float(os.environ.get("SATUDATA_SQLITE_WRITE_WAIT", "30"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

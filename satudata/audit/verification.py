@@ -10,19 +10,23 @@ entry, which catches entries deleted from the end.
 
 import base64
 import binascii
+import contextlib
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from satudata.audit.models import AuditEntry, ChainHead, Checkpoint
-from satudata.audit.services import GENESIS_HASH, entry_digest
+from satudata.audit.services import GENESIS_HASH, entry_digest, hashed_fields
 from satudata.audit.signing import checkpoint_message, public_keys, signature_is_valid
 
 # Problems listed in full; the count still covers every problem found.
 MAX_LISTED_PROBLEMS = 100
-FETCH_CHUNK = 20_000
+FETCH_CHUNK = 50_000
 COLUMNS = ("id", "created_at", "actor_id", "actor_label", "action", "object_type", "object_id", "records",
            "reason", "source_ip", "data", "previous_hash", "entry_hash")
 
@@ -103,37 +107,39 @@ class VerifyReport:
 def verify_chain(*, chunk_size: int = FETCH_CHUNK) -> VerifyReport:
     """Recompute every entry's hash and link, and check every checkpoint signature.
 
-    TODO: one process reads and hashes every row. bench/audit_verify.py measured 28.0 s and
-    32.7 s for 1,000,000 entries on SQLite (2 cores, 100,000 entries took 1.6 s), so the log
-    should be split into id ranges checked in parallel to stay under 30 s.
+    Rows are read with one raw cursor in id order and hashed from their stored text (see
+    ``_fast_digest_for``), which is several times faster than going through the ORM. An entry whose
+    fast hash does not match is hashed once more from its ORM instance, exactly as ``record``
+    hashed it, before it is reported as edited.
     """
     started = time.perf_counter()
     report = VerifyReport()
     checkpoints = _checkpoints_by_entry(report)
+    digest = _fast_digest_for(connection.vendor)
 
     expected_previous = GENESIS_HASH
     previous_id: int | None = None
-    rows = AuditEntry.objects.order_by("id").values_list(*COLUMNS).iterator(chunk_size=chunk_size)
-    for (entry_id, created_at, actor_id, actor_label, action, object_type, object_id, records, reason,
-         source_ip, data, previous_hash, entry_hash) in rows:
-        fields = {
-            "created_at": created_at.isoformat(), "actor_id": actor_id, "actor_label": actor_label,
-            "action": action, "object_type": object_type, "object_id": object_id, "records": records,
-            "reason": reason, "source_ip": source_ip, "data": data,
-        }
-        if entry_digest(previous_hash, fields) != entry_hash:
-            report.add("edited", entry_id)
-        if previous_hash != expected_previous:
-            previous = _("entry {entry}").format(entry=previous_id) if previous_id is not None else _(
-                "the start of the log")
-            report.add("broken_link", entry_id, previous=previous)
-        for checkpoint in checkpoints.pop(entry_id, ()):
-            if checkpoint.entry_hash != entry_hash:
-                report.add("checkpoint_mismatch", entry_id, checkpoint=checkpoint.pk)
-        expected_previous = entry_hash
-        previous_id = entry_id
-        report.entries += 1
+    entries = 0
+    with _read_snapshot(), connection.chunked_cursor() as cursor:
+        cursor.execute(_select_entries_sql())
+        while rows := cursor.fetchmany(chunk_size):
+            for row in rows:
+                entry_id, previous_hash, entry_hash = row[0], row[11], row[12]
+                if digest(row) != entry_hash and _exact_digest(entry_id) != entry_hash:
+                    report.add("edited", entry_id)
+                if previous_hash != expected_previous:
+                    previous = _("entry {entry}").format(entry=previous_id) if previous_id is not None else _(
+                        "the start of the log")
+                    report.add("broken_link", entry_id, previous=previous)
+                if entry_id in checkpoints:
+                    for checkpoint in checkpoints.pop(entry_id):
+                        if checkpoint.entry_hash != entry_hash:
+                            report.add("checkpoint_mismatch", entry_id, checkpoint=checkpoint.pk)
+                expected_previous = entry_hash
+                previous_id = entry_id
+            entries += len(rows)
 
+    report.entries = entries
     report.last_entry_id = previous_id
     for entry_id, missing in sorted(checkpoints.items()):
         for checkpoint in missing:
@@ -141,6 +147,113 @@ def verify_chain(*, chunk_size: int = FETCH_CHUNK) -> VerifyReport:
     _check_head(report, previous_id, expected_previous)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _read_snapshot():
+    """Return the context that the entries are read in.
+
+    On PostgreSQL, a transaction: outside one, Django's server-side cursor is declared WITH HOLD,
+    and the server then copies the whole result before the first row is sent. On SQLite a
+    transaction would begin with the write lock (``BEGIN IMMEDIATE``) and stop every writer while
+    the log is checked, and the one SELECT already reads one snapshot.
+    """
+    if connection.vendor == "postgresql":
+        return transaction.atomic()
+    return contextlib.nullcontext()
+
+
+def _select_entries_sql() -> str:
+    meta = AuditEntry._meta
+    quote = connection.ops.quote_name
+    columns = [quote(meta.get_field(name).column) if name != "id" else quote(meta.pk.column)
+               for name in COLUMNS]
+    created_at = columns[1]
+    if connection.vendor == "sqlite":
+        # Without the cast, sqlite3 parses the text into a datetime because of the column's declared
+        # type. That costs more than the rest of the row, and the hash needs only the text.
+        columns[1] = f"CAST({created_at} AS TEXT)"
+    elif connection.vendor == "postgresql":
+        # The isoformat() of the UTC time, written by the server: Django's timestamptz loader is
+        # Python code and cost more than the hash. isoformat() leaves out a zero fraction.
+        utc = f"({created_at} AT TIME ZONE 'UTC')"
+        columns[1] = (
+            f"to_char({utc}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN date_trunc('second', {utc}) = {utc} "
+            f"THEN '' ELSE to_char({utc}, '.US') END || '+00:00'"
+        )
+    return f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} ORDER BY {quote(meta.pk.column)}"  # noqa: S608
+
+
+# json.dumps builds a new encoder on every call, which costs more than the encoding itself. These
+# are the same C encoder and scanner, with the options of ``canonical_json``, built once.
+_encode_string = json.encoder.encode_basestring
+_encode_parts = json.encoder.c_make_encoder(None, str, _encode_string, None, ":", ",", True, False, True)
+_decoder = json.JSONDecoder()
+
+
+def _canonical_stored_json(value: Any) -> str:
+    """Return stored JSON as ``canonical_json`` writes it: sorted keys, no spaces, non-ASCII unescaped.
+
+    SQLite and PostgreSQL (through Django's jsonb loader) return the JSON as text.
+    """
+    if isinstance(value, str):
+        text = value
+        try:
+            value, end = _decoder.scan_once(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            # The scanner alone stops at whitespace around the value. ``decode`` skips it, and for
+            # invalid JSON it raises the error that json.loads raises.
+            value = _decoder.decode(text)
+    return "".join(_encode_parts(value, 0))
+
+
+def _fast_digest_for(vendor: str):
+    """Return a function that hashes a raw row of ``_select_entries_sql`` as ``entry_digest`` does.
+
+    It writes the canonical JSON of ``hashed_fields`` directly, keys in sorted order, so it must
+    change with that function. On SQLite, Django stores an aware datetime as its UTC time in
+    ``str(datetime)`` form, so ``YYYY-MM-DD HH:MM:SS[.ffffff]`` becomes the ``isoformat()`` of the
+    aware value by a 'T' and '+00:00'. On PostgreSQL the query writes that form itself. A row
+    stored in any other form gets a different hash here and is checked again by ``_exact_digest``.
+    """
+    sha256 = hashlib.sha256
+    string = _encode_string
+    canonical = _canonical_stored_json
+
+    if vendor == "sqlite":
+        def created(value: str) -> str:
+            return string(f"{value[:10]}T{value[11:]}+00:00")
+    elif vendor == "postgresql":
+        created = string
+    else:
+        def created(value: Any) -> str:
+            return string(value.isoformat())
+
+    def optional(value: Any) -> str:
+        if value is None:
+            return "null"
+        return string(value) if isinstance(value, str) else "".join(_encode_parts(value, 0))
+
+    def digest(row: tuple) -> str:
+        (_, created_at, actor_id, actor_label, action, object_type, object_id, records, reason, source_ip,
+         data, previous_hash, _) = row
+        text = (
+            f'{previous_hash}{{"action":{string(action)},"actor_id":{optional(actor_id)},'
+            f'"actor_label":{string(actor_label)},"created_at":{created(created_at)},"data":{canonical(data)},'
+            f'"object_id":{string(object_id)},"object_type":{string(object_type)},"reason":{string(reason)},'
+            f'"records":{canonical(records)},"source_ip":{optional(source_ip)}}}'
+        )
+        return sha256(text.encode()).hexdigest()
+
+    return digest
+
+
+def _exact_digest(entry_id: int) -> str | None:
+    entry = AuditEntry.objects.filter(pk=entry_id).first()
+    if entry is None:
+        return None
+    return entry_digest(entry.previous_hash, hashed_fields(entry))
 
 
 def _checkpoints_by_entry(report: VerifyReport) -> dict[int, list[Checkpoint]]:
