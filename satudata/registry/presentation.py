@@ -85,7 +85,7 @@ def labelled_values(values: dict[str, Any], labels: dict[str, str]) -> list[tupl
 
 
 def code_label(kind: str, code: str) -> str:
-    """Name a coded value by its code list (``MIKRO`` as "Usaha mikro"), or return the code."""
+    """Return the label that the code list gives a coded value, or the code when it has none."""
     from satudata.reference.lookups import code_list_lookup
 
     lookup = code_list_lookup(kind)
