@@ -96,7 +96,7 @@ def add_keyed_hashes(
                 f"case when {phone} is null then null else "
                 f"{_hmac_sql(phone, f'${slot + 1}', f'${slot + 2}')} end as phone_index"
             )
-        else:
+        elif "phone_index" not in frame.columns:
             selects.append("null::VARCHAR as phone_index")
         hashed = pl.from_arrow(
             con.sql(f"select {', '.join(selects)} from source", params=params).to_arrow_table()  # noqa: S608

@@ -408,7 +408,8 @@ def _jsonable(values: dict) -> dict:
 
 def _version_records(limit: int) -> pl.DataFrame:
     """Comparison records of stored master-data versions: each is one record as a producer sent it."""
-    rows = list(BusinessVersion.objects.order_by("-id").values_list("id", "data")[:limit])
+    versions = BusinessVersion.objects.order_by("-id").values_list("id", "data")
+    rows = list(versions[:limit] if limit else versions)
     cipher = FieldCipher("owner_nik")
     flat = []
     for version_id, data in rows:
@@ -445,7 +446,9 @@ def train_registry_model(
     one real match each, so the registry trains its own model. Reviewers' decisions enter later runs
     as fixed links and separations. Raises ``LinkageError`` when the registry is empty.
     """
-    registry = _registry_frame(Business.objects.order_by("id")[:sample] if sample else Business.objects.all())
+    # Filter before slicing: a sliced queryset can no longer be filtered to active businesses.
+    active = Business.objects.filter(status=Business.Status.ACTIVE).order_by("id")
+    registry = _registry_frame(active.filter(pk__in=active.values("pk")[:sample]) if sample else active)
     if registry.height == 0:
         raise LinkageError(_("The registry has no businesses to train a linkage model on."))
     versions = _version_records(sample)

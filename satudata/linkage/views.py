@@ -117,6 +117,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": statuses,
             "submission": submission,
+            "model": services.active_model(),
         },
     )
 
