@@ -6,7 +6,6 @@ Each test then runs inside a transaction that is rolled back.
 """
 
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -57,9 +56,3 @@ def producer_national(db):
     return Producer.objects.get(code="kementerian-umkm")
 
 
-def pytest_configure(config):
-    # Tests never use a developer's SATUDATA_HOME: settings read it at import time.
-    if "SATUDATA_HOME" not in os.environ:
-        os.environ["SATUDATA_HOME"] = tempfile.mkdtemp(prefix="satudata-test-")
-    # Background jobs run in the test's own thread, so a test sees their result at once.
-    os.environ.setdefault("SATUDATA_JOBS", "immediate")

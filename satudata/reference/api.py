@@ -13,11 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from satudata.access.api_auth import producer_token, verified_session
 from satudata.errors import NotFound
 from satudata.reference.models import CodeList, Crosswalk, CrosswalkPair, Edition, Entry
 from satudata.reference.services import get_edition
 
-router = Router()
+# Read-only metadata: a producer's system reads the standard and code lists it pushes records against.
+router = Router(auth=[producer_token, verified_session])
 
 
 class EditionOut(Schema):

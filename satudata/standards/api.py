@@ -6,11 +6,13 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
+from satudata.access.api_auth import producer_token, verified_session
 from satudata.standards.access import can_see_drafts, version_for
 from satudata.standards.models import AttributeDefinition, StandardVersion
 from satudata.standards.schema import table_schema
 
-router = Router()
+# Read-only metadata: a producer's system reads the standard and code lists it pushes records against.
+router = Router(auth=[producer_token, verified_session])
 
 
 class VersionOut(Schema):

@@ -45,7 +45,9 @@ def running_installation():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     home = tempfile.mkdtemp(prefix="satudata-browser-")
     # The served installation runs its own background worker, as a user starts it.
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SATUDATA_JOBS")}
+    # The installation runs with the production settings, not the test suite's immediate jobs.
+    dropped = ("DATABASE_URL", "SATUDATA_JOBS", "DJANGO_SETTINGS_MODULE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     # E-mails go to files under the installation, where the account-request test reads them.
     env.update(SATUDATA_HOME=home, SATUDATA_LANGUAGE="en",
                SATUDATA_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",

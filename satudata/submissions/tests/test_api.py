@@ -240,3 +240,11 @@ def test_repeated_records_flagged_as_same_file(bandung):
         ids.append(submission_id)
     assert bandung.get(f"{ids[0]}").json()["same_file_as"] is None
     assert bandung.get(f"{ids[1]}").json()["same_file_as"] == ids[0]
+
+
+def test_token_reads_standard_and_code_lists(bandung):
+    schema = bandung.client.get("/api/v1/standards/umkm-1/table-schema", **bandung.auth)
+    assert schema.status_code == 200
+    assert "owner_nik" in {field["name"] for field in schema.json()["fields"]}
+    editions = bandung.client.get("/api/v1/reference/code-lists/region/editions", **bandung.auth)
+    assert editions.status_code == 200

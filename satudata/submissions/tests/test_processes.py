@@ -135,7 +135,9 @@ def _drop_database(url: str) -> None:
 def installation(tmp_path_factory) -> Installation:
     home = tmp_path_factory.mktemp("installation")
     # The worker must take jobs from the queue, so jobs are not run at once in the caller.
-    env = {k: v for k, v in os.environ.items() if k not in ("SATUDATA_JOBS", "DATABASE_URL")}
+    # The installation runs with the production settings, not the test suite's immediate jobs.
+    dropped = ("DATABASE_URL", "SATUDATA_JOBS", "DJANGO_SETTINGS_MODULE")
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     # Notices would go to standard output, where the scripts print their results.
     env.update(SATUDATA_HOME=str(home), SATUDATA_LANGUAGE="en", SATUDATA_LOG_LEVEL="INFO",
                SATUDATA_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
