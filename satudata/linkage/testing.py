@@ -62,7 +62,10 @@ def install_synthetic_model() -> None:
 
 
 if __name__ == "__main__":
+    import os
+
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "satudata.settings")
     django.setup()
     install_synthetic_model()
