@@ -47,6 +47,11 @@ class SubmissionStateError(DomainError):
     http_status = 409
 
 
+class UnknownVariables(DomainError):
+    code = "submission.unknown_variables"
+    http_status = 422
+
+
 class UnknownKbliEdition(DomainError):
     code = "submission.kbli_edition_unknown"
     http_status = 422
@@ -534,6 +539,18 @@ def add_records(submission: Submission, records: list[dict[str, Any]], *, user: 
     if submission.state != Submission.State.DRAFT:
         raise SubmissionStateError(_("Submission {id} is {state}; records can only be added to a draft."),
                                    id=submission.pk, state=submission.get_state_display())
+    known = set(submission.standard_version.variables.values_list("code", flat=True))
+    for number, values in enumerate(records, start=1):
+        unknown = sorted(str(key) for key in values if str(key) not in known)
+        if unknown:
+            # A misspelt code would otherwise lose its values without a word.
+            raise UnknownVariables(
+                _("Record {number} of this batch has fields that are not variables of standard {standard}: "
+                  "{fields}. Use the variable codes of the standard's Table Schema; nothing of this batch "
+                  "was stored."),
+                field=unknown[0], value=unknown[0], number=number, fields=", ".join(unknown),
+                standard=submission.standard_version.label,
+            )
     last = submission.records.aggregate(n=Max("sequence"))["n"] or 0
     SubmissionRecord.objects.bulk_create([
         SubmissionRecord(submission=submission, sequence=last + number, created_by=user if getattr(user, "pk", None) else None,

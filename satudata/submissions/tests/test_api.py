@@ -248,3 +248,12 @@ def test_token_reads_standard_and_code_lists(bandung):
     assert "owner_nik" in {field["name"] for field in schema.json()["fields"]}
     editions = bandung.client.get("/api/v1/reference/code-lists/region/editions", **bandung.auth)
     assert editions.status_code == 200
+
+
+def test_push_with_unknown_field_is_rejected(bandung):
+    submission_id = _open(bandung)
+    response = bandung.post(f"{submission_id}/records", {"records": [record(1), {**record(2), "nama_usaha": "X"}]})
+    assert response.status_code == 422
+    assert "nama_usaha" in response.json()["message"]
+    status = bandung.get(f"{submission_id}").json()
+    assert status["records"] == 0
