@@ -116,7 +116,7 @@ def _producer(request: HttpRequest) -> Producer:
     user = request.auth
     if getattr(user, "is_producer_user", False):
         return user.producer
-    raise HttpError(403, "Only a producer's token or a producer account can push records.")
+    raise HttpError(403, str(_("Only a producer's token or a producer account can push records.")))
 
 
 def _submissions(request: HttpRequest):
@@ -200,14 +200,14 @@ def push_records(request: HttpRequest, submission_id: int, payload: RecordsIn):
     """Append a batch of records (variable code → value) to a draft submission."""
     producer = _producer(request)
     if len(payload.records) > MAX_RECORDS_PER_PUSH:
-        raise HttpError(413, f"Push at most {MAX_RECORDS_PER_PUSH} records per request.")
+        message = str(_("Push at most {limit} records per request.")).format(limit=MAX_RECORDS_PER_PUSH)
+        raise HttpError(413, message)
 
     def handler():
         submission = producer_submissions(producer).select_for_update().filter(pk=submission_id).first()
         if submission is None:
             raise Http404
-        if submission.state != Submission.State.DRAFT:
-            raise HttpError(409, f"Submission {submission_id} is {submission.state}; records can only be added to a draft.")
+        # add_records rejects a submission that is no longer a draft (409).
         total = services.add_records(submission, payload.records)
         return 200, {"submission": submission.pk, "received": len(payload.records), "total": total}
 

@@ -257,3 +257,12 @@ def test_push_with_unknown_field_is_rejected(bandung):
     assert "nama_usaha" in response.json()["message"]
     status = bandung.get(f"{submission_id}").json()
     assert status["records"] == 0
+
+
+def test_push_after_submit_is_conflict(bandung):
+    submission_id = _open(bandung)
+    bandung.post(f"{submission_id}/records", {"records": [record(1)]})
+    _submit(bandung, submission_id)
+    response = bandung.post(f"{submission_id}/records", {"records": [record(2)]})
+    assert response.status_code == 409
+    assert response.json()["code"] == "submission.wrong_state"
