@@ -6,14 +6,14 @@ starts 'satudata serve' on 127.0.0.1 on a free port, and for --duration seconds 
 
 - 20 producer clients, one per producer, that open a draft, push 10,000 records in batches of
   --batch records and submit it, then start the next draft. Every POST carries an
-  Idempotency-Key, and a request that times out, fails to connect or gets a 5xx answer is sent
+  Idempotency-Key, and a request that times out, fails to connect or gets a 5xx response is sent
   again with the same key.
 - 50 clients that poll the state of the submissions (one submission, or the list of them).
 
 It then stops the server and reads the database: every acknowledged record must be stored once,
 and no record may be stored that was not acknowledged. Each record carries a unique
 ``source_record_id`` so that a batch applied twice shows up as duplicates. It prints throughput,
-p50 and p99 latency per endpoint and the count of 5xx answers, and the databases side by side.
+p50 and p99 latency per endpoint and the count of 5xx responses, and the databases side by side.
 The databases run one after the other, so they do not compete for the CPU.
 
     .venv/bin/python bench/api_load.py --duration 60

@@ -9,7 +9,7 @@ import tempfile
 
 # Tests never use a developer's SATUDATA_HOME.
 os.environ.setdefault("SATUDATA_HOME", tempfile.mkdtemp(prefix="satudata-test-"))
-# Background jobs run in the test's own thread, so a test sees their result at once.
+# Background jobs run in the test's own thread, so their result is there when the call returns.
 os.environ.setdefault("SATUDATA_JOBS", "immediate")
 
 from satudata.settings import *  # noqa: E402, F403

@@ -214,7 +214,7 @@ def save_mapping(submission: Submission, mapping: Mapping, user: Any = None) -> 
 # -- validating --------------------------------------------------------------------------------------
 
 def rule_context(producer: Producer, *, kbli_edition: str = "") -> RuleContext:
-    """What the rules check a producer's file against; ``kbli_edition`` is the file's declared one."""
+    """Return what the rules check a producer's file against, with the file's declared KBLI edition."""
     kinds = {"sex", "legal_form", "education", "business_scale"}
     regions = (producer.region_code,) if producer.kind == Producer.Kind.REGIONAL and producer.region_code else ()
     label = producer.region_code

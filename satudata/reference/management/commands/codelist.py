@@ -7,7 +7,7 @@ from satudata.audit.models import Action
 from satudata.audit.services import record
 from satudata.commands import SatudataCommand
 from satudata.reference import services
-from satudata.reference.changes import CHANGE_LABELS, CHANGE_TYPES, ChangeReport
+from satudata.reference.changes import CHANGE_LABELS, CHANGE_TYPES, REMOVED, ChangeReport
 from satudata.reference.counting import CODE_COLUMNS, count_businesses
 from satudata.reference.loaders import import_bps_bridge
 from satudata.reference.models import CrosswalkPair, Edition
@@ -212,7 +212,7 @@ class Command(SatudataCommand):
             if not options["json"]:
                 self.stdout.write(_("Dry run: nothing was stored."))
             return
-        self._refuse_shrinking(plan, options["force"])
+        self._reject_shrinking(plan, options["force"])
         stored = services.apply_import(plan, source=options["source"] or path.name)
         if not options["json"]:
             self.stdout.write(
@@ -234,12 +234,12 @@ class Command(SatudataCommand):
                 )
 
     @staticmethod
-    def _refuse_shrinking(plan, force: bool) -> None:
+    def _reject_shrinking(plan, force: bool) -> None:
         """Stop a truncated or wrong file from replacing the current list that every file is checked against."""
         report = plan.report
         if force or report is None or not plan.make_current or plan.is_older or not report.old_count:
             return
-        removed = report.counts.get("removed", 0)
+        removed = report.counts[REMOVED]
         if removed * 2 > report.old_count:
             raise CommandError(
                 _(
