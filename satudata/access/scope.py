@@ -21,6 +21,26 @@ from satudata.accounts.models import Role
 REGION_LEVEL_FIELDS = {1: "province_code", 2: "regency_code", 3: "district_code", 4: "village_code"}
 
 
+def region_path_q(code: str, prefix: str = "") -> Q:
+    """Filter on one region: its own column and the columns of every region above it.
+
+    "32.73" gives province_code = "32" AND regency_code = "32.73". The parent columns add no
+    condition, since a code begins with its parents' codes, but they let the query use the
+    registry's one (province, regency, district, village) index instead of one index per level.
+    """
+    parts = code.split(".")
+    return Q(**{f"{prefix}{REGION_LEVEL_FIELDS[level]}": ".".join(parts[:level]) for level in range(1, len(parts) + 1)})
+
+
+def region_paths_q(codes: list[str] | set[str], level: int, prefix: str = "") -> Q:
+    """Filter on several regions of one level, as ``region_path_q`` does for one."""
+    query = Q()
+    for upper in range(1, level + 1):
+        parents = sorted({".".join(code.split(".")[:upper]) for code in codes})
+        query &= Q(**{f"{prefix}{REGION_LEVEL_FIELDS[upper]}__in": parents})
+    return query
+
+
 @dataclass(frozen=True)
 class Scope:
     everything: bool
@@ -54,8 +74,7 @@ class Scope:
             return Q()
         query = Q(pk__in=[])
         for code in self.regions:
-            level = code.count(".") + 1
-            query |= Q(**{f"{prefix}{REGION_LEVEL_FIELDS[level]}": code})
+            query |= region_path_q(code, prefix)
         return query
 
     def kbli_q(self, prefix: str = "") -> Q:

@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from satudata.access.scope import region_paths_q
 from satudata.audit.services import record
 from satudata.errors import DomainError
 from satudata.linkage import engine
@@ -181,7 +182,7 @@ def registry_candidates(incoming: pl.DataFrame) -> pl.DataFrame:
         )
     for chunk in _chunks(districts):
         business_ids.update(
-            Business.objects.filter(district_code__in=chunk, status=Business.Status.ACTIVE).values_list(
+            Business.objects.filter(region_paths_q(chunk, level=3), status=Business.Status.ACTIVE).values_list(
                 "id", flat=True
             )
         )

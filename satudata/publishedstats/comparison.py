@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Sum
 
+from satudata.access.scope import region_paths_q
 from satudata.publishedstats.models import PublishedDataset, PublishedFigure
 from satudata.registry.models import Business, TransactionRecord
 
@@ -35,7 +36,7 @@ def compare_dataset(dataset: PublishedDataset, businesses) -> list[ComparisonRow
     records = (
         TransactionRecord.objects.filter(
             superseded_at__isnull=True, period__in=years, business__in=businesses.filter(
-                regency_code__in=regencies, status=Business.Status.ACTIVE)
+                region_paths_q(regencies, level=2), status=Business.Status.ACTIVE)
         )
         .values("business__regency_code", "period")
         .annotate(n=Count("business_id", distinct=True))

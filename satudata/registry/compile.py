@@ -31,7 +31,7 @@ from satudata.registry import bulk
 from satudata.registry.codes import format_codes
 from satudata.registry.keys import name_key_expr
 from satudata.registry.models import Business, BusinessVersion, Owner, TransactionRecord, UmkmCodeCounter
-from satudata.security.crypto import BlindIndex, FieldCipher
+from satudata.security.sealing import Sealer
 from satudata.validation.specs import StandardSpec
 
 logger = logging.getLogger(__name__)
@@ -66,6 +66,9 @@ OWNER_COLUMNS = {
 # Personal data stored encrypted, with the blind index used to match it.
 SEALED = ("owner_nik", "owner_phone", "owner_email", "owner_address")
 INDEXED = {"owner_nik": "nik", "owner_phone": "phone", "owner_email": "email"}
+# From this many rows on, personal data is sealed in a child process beside the database writes
+# (see ``security.sealing``). For fewer rows, starting the process would cost more than it saves.
+SEALING_PROCESS_MIN_ROWS = 50_000
 # Columns that describe the file rather than the business.
 NOT_STORED = {"reference_year", "business_scale__derived"}
 TEXT_DEFAULT = {"legal_form", "main_activity", "products", "rt", "rw", "scale", "sex", "education", "village_code"}
@@ -77,15 +80,75 @@ class StaleRegionCodes(DomainError):
 
 
 # Indexes whose keys arrive in random order when an empty registry is loaded; SQLite builds
-# them after the load (see bulk.indexes_deferred). The indexes that matching uses (NIB, NIK
-# index, owner and name key) stay, because each batch is matched against the ones before it.
+# them after the load (see bulk.indexes_deferred). Building an index from a million rows costs a
+# fraction of updating it on every insert.
 INDEXES_BUILT_AFTER_LOAD = {
-    Owner._meta.db_table: {("name_key",), ("phone_index",), ("email_index",)},
+    Owner._meta.db_table: {("phone_index",)},
     Business._meta.db_table: {
-        ("kbli_category",), ("kbli_division",), ("village_code",), ("district_code",), ("regency_code",),
-        ("province_code",), ("scale",), ("merged_into_id",), ("first_submission_id",), ("last_submission_id",),
+        ("kbli_category",), ("kbli_division",), ("province_code", "regency_code", "district_code", "village_code"),
+        ("scale",),
     },
 }
+# The indexes that matching reads. When the rows are matched in memory (``LoadedKeys``), they are
+# built after the load too. Otherwise each batch is matched through them against the ones before.
+MATCHING_INDEXES = {
+    Owner._meta.db_table: {("nik_index",)},
+    Business._meta.db_table: {("nib",), ("owner_id", "name_key")},
+}
+
+
+def indexes_built_after_load(matched_in_memory: bool) -> dict[str, set[tuple[str, ...]]]:
+    if not matched_in_memory:
+        return INDEXES_BUILT_AFTER_LOAD
+    return {table: columns | MATCHING_INDEXES.get(table, set()) for table, columns in INDEXES_BUILT_AFTER_LOAD.items()}
+
+
+class LoadedKeys:
+    """The matching keys of what one compilation wrote, for a registry that was empty when it began.
+
+    Rows of a first load can only match businesses and owners that earlier batches of the same
+    compilation wrote, so matching reads these frames instead of the database. They mirror the
+    rows as written and updated, so ``lookups`` returns what the registry's SQL would return, and
+    SQLite can build the matching indexes after the load.
+    """
+
+    BUSINESSES = {"id": pl.Int64, "owner_id": pl.Int64, "nib": pl.String, "name_key": pl.String}
+    OWNERS = {"id": pl.Int64, "nik_index": pl.String}
+
+    def __init__(self) -> None:
+        self.businesses = pl.DataFrame(schema=self.BUSINESSES)
+        self.owners = pl.DataFrame(schema=self.OWNERS)
+
+    def lookups(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Return the businesses by NIB, owners by NIK index and businesses by owner and name key
+        that ``frame`` may match, oldest first, with the column names of ``Compiler._match``."""
+        nibs = frame.get_column("nib").drop_nulls().unique().implode()
+        by_nib = self.businesses.filter(pl.col("nib").is_in(nibs)).sort("id").select(
+            "nib", pl.col("id").alias("__nib_business"), pl.col("owner_id").alias("__nib_owner"))
+        niks = frame.get_column("__index_owner_nik").drop_nulls().unique().implode()
+        by_nik = self.owners.filter(pl.col("nik_index").is_in(niks)).sort("id").select(
+            pl.col("nik_index").alias("__index_owner_nik"), pl.col("id").alias("__nik_owner"))
+        owners = by_nik.get_column("__nik_owner").unique().implode()
+        by_name = self.businesses.filter(pl.col("owner_id").is_in(owners)).sort("id").select(
+            pl.col("owner_id").alias("__nik_owner"), pl.col("name_key").alias("__name_key"),
+            pl.col("id").alias("__name_business"))
+        return by_nib, by_nik, by_name
+
+    def add_owners(self, ids: pl.Series, nik_index: pl.Series) -> None:
+        added = pl.DataFrame({"id": ids, "nik_index": nik_index}, schema=self.OWNERS)
+        self.owners = pl.concat([self.owners, added])
+
+    def add_businesses(self, rows: pl.DataFrame) -> None:
+        """Add or replace businesses; ``rows`` has id, owner_id, nib and name_key."""
+        rows = rows.select([pl.col(c).cast(t) for c, t in self.BUSINESSES.items()])
+        kept = self.businesses.filter(~pl.col("id").is_in(rows.get_column("id").implode()))
+        self.businesses = pl.concat([kept, rows])
+
+    def update_owners(self, rows: pl.DataFrame) -> None:
+        """Replace the NIK index of owners that an update rewrote; ``rows`` has id and nik_index."""
+        rows = rows.select([pl.col(c).cast(t) for c, t in self.OWNERS.items()]).unique("id", keep="last")
+        kept = self.owners.filter(~pl.col("id").is_in(rows.get_column("id").implode()))
+        self.owners = pl.concat([kept, rows])
 
 
 @dataclass
@@ -108,15 +171,17 @@ class Compiler:
     """
 
     def __init__(self, submission, standard: StandardSpec, *, linkage_model: LinkageModel | None = None,
-                 reviewed: dict[int, int | None] | None = None) -> None:
+                 reviewed: dict[int, int | None] | None = None, first_load: bool = False,
+                 sealer: Sealer | None = None) -> None:
         self.submission = submission
         self.standard = standard
         self.linkage_model = linkage_model
         self.reviewed = reviewed
+        # Record linkage and reviewed rows read the registry itself, so only plain matching loads in memory.
+        self.loaded = LoadedKeys() if first_load and linkage_model is None and reviewed is None else None
         self.now = timezone.now()
         self.now_text = bulk.database_datetime(self.now)
-        self.ciphers = {code: FieldCipher(code) for code in SEALED}
-        self.indexes = {code: BlindIndex(purpose) for code, purpose in INDEXED.items()}
+        self.sealer = sealer or Sealer(SEALED, INDEXED)
         # Codes are stored in the KBLI edition they were validated against, which the producer may declare.
         kbli = code_list_lookup("kbli", (submission.summary or {}).get("kbli_edition")) or code_list_lookup("kbli")
         self.kbli_edition = kbli.edition if kbli else ""
@@ -204,13 +269,10 @@ class Compiler:
                   .struct.json_encode())
             .otherwise(None)
         ).to_series()
-        columns = []
-        for code in SEALED:
-            values = address if code == "owner_address" else frame.get_column(code).cast(pl.String)
-            columns.append(self.ciphers[code].encrypt_series(values).alias(f"__sealed_{code}"))
-            if code in self.indexes:
-                columns.append(self.indexes[code].compute_series(values).alias(f"__index_{code}"))
-        return frame.with_columns(columns).drop(list(SEALED) + ["owner_rt", "owner_rw"])
+        clear = {code: address if code == "owner_address" else frame.get_column(code).cast(pl.String)
+                 for code in SEALED}
+        sealed = self.sealer.seal(clear)
+        return frame.with_columns(list(sealed.values())).drop(list(SEALED) + ["owner_rt", "owner_rw"])
 
     # -- matching ----------------------------------------------------------------------------------
 
@@ -220,24 +282,11 @@ class Compiler:
         A row matches the oldest active business with its NIB; a row whose NIB matches none
         matches by its owner's NIK and the business's name key.
         """
-        businesses, owners = Business._meta.db_table, Owner._meta.db_table
-        active = [Business.Status.ACTIVE.value]
-        by_nib = _frame(bulk.select_by_keys(
-            f"SELECT nib, id, owner_id FROM {businesses}",  # noqa: S608
-            "nib", frame.get_column("nib").drop_nulls().unique().to_list(),
-            where="status = %s", params=active, order_by="id",
-        ), {"nib": pl.String, "__nib_business": pl.Int64, "__nib_owner": pl.Int64})
-        by_nik = _frame(bulk.select_by_keys(
-            f"SELECT nik_index, id FROM {owners}",  # noqa: S608
-            "nik_index", frame.get_column("__index_owner_nik").drop_nulls().unique().to_list(), order_by="id",
-        ), {"__index_owner_nik": pl.String, "__nik_owner": pl.Int64})
+        if self.loaded is not None:
+            by_nib, by_nik, by_name = self.loaded.lookups(frame)
+        else:
+            by_nib, by_nik, by_name = self._registry_lookups(frame)
         by_nik = by_nik.unique("__index_owner_nik", keep="first", maintain_order=True)
-        by_name = _frame(bulk.select_by_keys(
-            f"SELECT owner_id, name_key, id FROM {businesses}",  # noqa: S608
-            "owner_id", by_nik.get_column("__nik_owner").unique().to_list(),
-            where="status = %s", params=active, order_by="id",
-        ), {"__nik_owner": pl.Int64, "__name_key": pl.String, "__name_business": pl.Int64})
-
         frame = (
             frame
             .join(by_nib.unique("nib", keep="first", maintain_order=True), on="nib", how="left",
@@ -252,6 +301,26 @@ class Compiler:
             .alias("__business_id"),
             pl.when(by_nib_found).then(pl.col("__nib_owner")).otherwise(pl.col("__nik_owner")).alias("__owner_id"),
         ).drop("__nib_business", "__nib_owner", "__nik_owner", "__name_business")
+
+    def _registry_lookups(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+        """Read the active businesses and the owners that ``frame`` may match, oldest first."""
+        businesses, owners = Business._meta.db_table, Owner._meta.db_table
+        active = [Business.Status.ACTIVE.value]
+        by_nib = _frame(bulk.select_by_keys(
+            f"SELECT nib, id, owner_id FROM {businesses}",  # noqa: S608
+            "nib", frame.get_column("nib").drop_nulls().unique().to_list(),
+            where="status = %s", params=active, order_by="id",
+        ), {"nib": pl.String, "__nib_business": pl.Int64, "__nib_owner": pl.Int64})
+        by_nik = _frame(bulk.select_by_keys(
+            f"SELECT nik_index, id FROM {owners}",  # noqa: S608
+            "nik_index", frame.get_column("__index_owner_nik").drop_nulls().unique().to_list(), order_by="id",
+        ), {"__index_owner_nik": pl.String, "__nik_owner": pl.Int64})
+        by_name = _frame(bulk.select_by_keys(
+            f"SELECT owner_id, name_key, id FROM {businesses}",  # noqa: S608
+            "owner_id", by_nik.get_column("__nik_owner").unique().to_list(),
+            where="status = %s", params=active, order_by="id",
+        ), {"__nik_owner": pl.Int64, "__name_key": pl.String, "__name_business": pl.Int64})
+        return by_nib, by_nik, by_name
 
     def _owners_of(self, business_ids: list[int]) -> pl.DataFrame:
         return _frame(bulk.select_by_keys(
@@ -480,6 +549,8 @@ class Compiler:
         ids = pl.Series("id", bulk.reserve_ids(Owner._meta.db_table, source.height), dtype=pl.Int64)
         bulk.insert_frame(Owner._meta.db_table, source.select(ids, *self._owner_columns()),
                           constants={"created_at": self.now_text, "updated_at": self.now_text})
+        if self.loaded is not None:
+            self.loaded.add_owners(ids, source.get_column("__index_owner_nik"))
 
         by_nik = pl.DataFrame({
             "__index_owner_nik": with_nik.get_column("__index_owner_nik"),
@@ -519,6 +590,8 @@ class Compiler:
             *self._business_columns(),
         )
         bulk.insert_frame(Business._meta.db_table, businesses.drop(*constants, strict=False), constants=constants)
+        if self.loaded is not None:
+            self.loaded.add_businesses(businesses.select("id", "owner_id", "nib", "name_key"))
         self._insert_versions(new, pl.lit(1, dtype=pl.Int64))
         self.result.created += new.height
         return new
@@ -566,6 +639,12 @@ class Compiler:
                 (*values, self.now_text, owner_id)
                 for owner_id, values in zip(owner_ids, owner_values.iter_rows(), strict=True)
             ))
+            if self.loaded is not None:
+                self.loaded.add_businesses(changed.select(
+                    pl.col("__business_id").alias("id"), pl.col("__owner_id").alias("owner_id"), "nib",
+                    pl.col("__name_key").alias("name_key")))
+                self.loaded.update_owners(changed.select(
+                    pl.col("__owner_id").alias("id"), pl.col("__index_owner_nik").alias("nik_index")))
         changed_positions = set(changed_rows)
         unchanged_ids = [bid for position, bid in enumerate(ids) if position not in changed_positions]
         bulk.update_by_keys(Business._meta.db_table, {"last_submission_id": submission_id}, "id",
@@ -632,15 +711,19 @@ def compile_rows(submission, standard: StandardSpec, batches: Iterable[pl.DataFr
     """
     started = time.monotonic()
     model = LinkageModel.objects.filter(is_active=True).first() if reviewed is None else None
-    compiler = Compiler(submission, standard, linkage_model=model, reviewed=reviewed)
-    with transaction.atomic(), bulk.sqlite_bulk_settings():
+    in_process = reviewed is not None or (submission.rows_accepted or 0) < SEALING_PROCESS_MIN_ROWS
+    with Sealer(SEALED, INDEXED, in_process=in_process) as sealer, transaction.atomic(), bulk.sqlite_bulk_settings():
         UmkmCodeCounter.objects.get_or_create(pk=1)
         # Two compilations that run at once would each find no business for a row they share and
         # both register it. Locking the counter row before any matching makes the second wait
         # until the first has committed, on PostgreSQL; SQLite's IMMEDIATE transactions already
         # admit one writer at a time.
         UmkmCodeCounter.objects.select_for_update().get(pk=1)
-        with bulk.indexes_deferred(INDEXES_BUILT_AFTER_LOAD):
+        # Read under the lock, so no other compilation can add a business before this one ends.
+        first_load = not Owner.objects.exists() and not Business.objects.exists()
+        compiler = Compiler(submission, standard, linkage_model=model, reviewed=reviewed, first_load=first_load,
+                            sealer=sealer)
+        with bulk.indexes_deferred(indexes_built_after_load(compiler.loaded is not None)):
             for prepared in _prepared_ahead(compiler, batches):
                 compiler.compile_prepared(prepared)
     compiler.result.seconds = round(time.monotonic() - started, 3)

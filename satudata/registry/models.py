@@ -24,7 +24,7 @@ class Owner(models.Model):
     nik_index = models.CharField(max_length=64, null=True, db_index=True)
     nik_encrypted = models.TextField(null=True)
     name = models.CharField(_("name"), max_length=200)
-    name_key = models.CharField(max_length=200, db_index=True)
+    name_key = models.CharField(max_length=200)
     sex = models.CharField(_("sex"), max_length=1, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True)
     education = models.CharField(_("education"), max_length=10, blank=True)
@@ -32,7 +32,8 @@ class Owner(models.Model):
     phone_encrypted = models.TextField(null=True)
     phone_index = models.CharField(max_length=64, null=True, db_index=True)
     email_encrypted = models.TextField(null=True)
-    email_index = models.CharField(max_length=64, null=True, db_index=True)
+    # Nothing looks owners up by e-mail, so unlike the NIK and phone indexes this one has no database index.
+    email_index = models.CharField(max_length=64, null=True)
     address_encrypted = models.TextField(null=True)
     village_code = models.CharField(_("village code"), max_length=16, blank=True)
     created_at = models.DateTimeField()
@@ -51,7 +52,9 @@ class Business(models.Model):
 
     umkm_code = models.CharField(_("UMKM code"), max_length=16, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
-    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Few businesses are ever merged, so the index covers only those (see Meta.indexes).
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                    db_index=False)
     # The index on (owner, name_key) below serves lookups by owner, so the foreign key needs none of its own.
     owner = models.ForeignKey(Owner, on_delete=models.PROTECT, related_name="businesses", db_index=False)
 
@@ -68,11 +71,12 @@ class Business(models.Model):
     address = models.CharField(_("address"), max_length=500)
     rt = models.CharField(_("RT"), max_length=3, blank=True)
     rw = models.CharField(_("RW"), max_length=3, blank=True)
-    # Region columns at every level, so scope filters are equality tests on an index.
-    village_code = models.CharField(_("village code"), max_length=13, db_index=True)
-    district_code = models.CharField(max_length=8, db_index=True)
-    regency_code = models.CharField(max_length=5, db_index=True)
-    province_code = models.CharField(max_length=2, db_index=True)
+    # Region columns at every level, so scope filters are equality tests on one index over all four
+    # (see Meta.indexes): a filter on a region names its parents too (``access.scope.region_path_q``).
+    village_code = models.CharField(_("village code"), max_length=13)
+    district_code = models.CharField(max_length=8)
+    regency_code = models.CharField(max_length=5)
+    province_code = models.CharField(max_length=2)
     region_edition = models.CharField(max_length=40)
     # The village code as the producer wrote it, when it belongs to an older region edition that a
     # crosswalk maps to ``village_code``. Both fields are empty for a code of ``region_edition``.
@@ -87,15 +91,25 @@ class Business(models.Model):
     # Master variables added to later standard versions, keyed by variable code.
     attributes = models.JSONField(default=dict, blank=True)
 
-    first_submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="+")
-    last_submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="+")
+    # Nothing filters businesses by these two, and submissions are kept for good, so the foreign keys
+    # have no index: each would cost a second or more at every load of a million businesses.
+    first_submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="+",
+                                         db_index=False)
+    last_submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="+",
+                                        db_index=False)
     created_at = models.DateTimeField(_("registered at"))
     updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
         verbose_name = _("business")
         verbose_name_plural = _("businesses")
-        indexes = [models.Index(fields=["owner", "name_key"])]
+        indexes = [
+            models.Index(fields=["owner", "name_key"]),
+            models.Index(fields=["province_code", "regency_code", "district_code", "village_code"],
+                         name="registry_business_region"),
+            models.Index(fields=["merged_into"], name="registry_business_merged_into",
+                         condition=models.Q(merged_into__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.umkm_code} {self.name}"

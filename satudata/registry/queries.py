@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from satudata.access.scope import region_path_q
 from satudata.reference.lookups import code_list_lookup, region_lookup
 from satudata.registry.models import Business
 
@@ -76,8 +77,7 @@ def region_by_scale(queryset: QuerySet, level: str) -> list[ScaleRow]:
 def search(queryset: QuerySet, *, text: str = "", region: str = "", kbli: str = "", scale: str = "") -> QuerySet:
     qs = active(queryset)
     if region:
-        level = region.count(".") + 1
-        qs = qs.filter(**{GROUPINGS[("province", "regency", "district", "village")[min(level, 4) - 1]]: region})
+        qs = qs.filter(region_path_q(".".join(region.split(".")[:4])))
     if kbli:
         kbli = kbli.strip().upper()
         if kbli.isalpha():

@@ -82,9 +82,21 @@ def test_new_rows_record_provenance(tmp_path, producer_bandung):
     assert records[0].recorded_at == versions[0].recorded_at
 
 
-def test_owner_personal_data_decrypts(tmp_path, producer_bandung):
+@pytest.mark.parametrize("in_child_process", [False, True])
+def test_owner_personal_data_decrypts(tmp_path, producer_bandung, monkeypatch, in_child_process):
+    from satudata.security import sealing
     from satudata.security.crypto import BlindIndex, FieldCipher
 
+    if in_child_process:
+        monkeypatch.setattr(compiling, "SEALING_PROCESS_MIN_ROWS", 1)
+    children = []
+    init = sealing.Sealer.__init__
+
+    def spy(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        children.append(self._pool is not None)
+
+    monkeypatch.setattr(sealing.Sealer, "__init__", spy)
     submit(write_csv(tmp_path / "new.csv", rows_with({"E-mail pemilik": EMAIL})), producer_bandung)
 
     owner = Owner.objects.get()
@@ -94,6 +106,7 @@ def test_owner_personal_data_decrypts(tmp_path, producer_bandung):
     assert owner.email_index == BlindIndex("email").compute(EMAIL)
     assert owner.phone_encrypted.startswith("k")
     assert owner.address_encrypted is None
+    assert children == [in_child_process]
 
 
 def test_same_nib_updates_business(tmp_path, producer_bandung):
@@ -275,3 +288,104 @@ def test_written_columns_keep_types(tmp_path, producer_bandung):
     assert owner.created_at == business.created_at
     assert business.latitude is None
     assert business.year_started is None
+
+
+def _keys_scenario(tmp_path, producer):
+    """Seven rows in four batches whose matches depend on what the earlier batches wrote.
+
+    A and E share a NIB, B and D a NIK and name, and E gives A's owner a new NIK that F then
+    matches, while G keeps the NIK the owner had before and so belongs to no registered owner.
+    """
+    import polars as pl
+
+    submission = validated(tmp_path, rows_with(*[{}] * 7), producer)
+    frame = services.valid_rows(submission).collect().sort("__row")
+    nik = ["3273015203900001", "3273015203900002", "3273015203900001", "3273015203900002",
+           "3273015203900005", "3273015203900005", "3273015203900001"]
+    nib = ["1111111111111", None, "3333333333333", None, "1111111111111", None, None]
+    names = ["Warung A", "Toko B", "Kedai C", "Toko B", "Warung A Baru", "Warung A Baru", "Kedai C"]
+    frame = frame.with_columns(pl.Series("owner_nik", nik), pl.Series("nib", nib, dtype=pl.String),
+                               pl.Series("business_name", names))
+    batches = [frame[0:2], frame[2:3], frame[3:5], frame[5:7]]
+    return submission, batches
+
+
+def _registry_outcome() -> dict:
+    businesses = Business.objects.order_by("umkm_code")
+    owners = {o.pk: o.nik_index for o in Owner.objects.all()}
+    return {
+        "businesses": [(b.umkm_code, b.name, b.nib, owners[b.owner_id]) for b in businesses],
+        "owners": sorted(owners.values()),
+        "versions": sorted(BusinessVersion.objects.values_list("business__umkm_code", "number", "row_number")),
+    }
+
+
+def test_first_load_matches_in_memory_as_the_registry_would(tmp_path, producer_bandung, monkeypatch):
+    from django.db import transaction
+
+    outcomes, results = [], []
+    for in_memory in (True, False):
+        if not in_memory:
+            init = compiling.Compiler.__init__
+            monkeypatch.setattr(compiling.Compiler, "__init__",
+                                lambda self, *a, **k: init(self, *a, **{**k, "first_load": False}))
+        folder = tmp_path / str(in_memory)
+        folder.mkdir()
+        with transaction.atomic():
+            submission, batches = _keys_scenario(folder, producer_bandung)
+            result = compiling.compile_rows(submission, spec_from_version(submission.standard_version),
+                                            iter(batches))
+            outcomes.append(_registry_outcome())
+            results.append((result.created, result.updated + result.unchanged))
+            transaction.set_rollback(True)
+
+    assert outcomes[0] == outcomes[1]
+    assert results[0] == results[1] == (4, 3)
+    names = [name for _code, name, _nib, _owner in outcomes[0]["businesses"]]
+    assert names == ["Warung A Baru", "Toko B", "Kedai C", "Kedai C"]
+    # Three owners: A's (whose NIK became ...05, shared with C), B's, and G's new one.
+    assert len(outcomes[0]["owners"]) == 3
+
+
+def test_compile_into_registry_with_businesses_reads_the_database(tmp_path, producer_bandung, monkeypatch):
+    submit(write_csv(tmp_path / "one.csv", rows_with({})), producer_bandung)
+    built: list[bool] = []
+    init = compiling.Compiler.__init__
+
+    def spy(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        built.append(self.loaded is not None)
+
+    monkeypatch.setattr(compiling.Compiler, "__init__", spy)
+    submission = submit(write_csv(tmp_path / "two.csv", rows_with({"Nama usaha": "Warung Baru"})), producer_bandung)
+
+    assert built == [False]
+    assert submission.businesses_updated == 1
+    assert Business.objects.get().name == "Warung Baru"
+
+
+def test_business_indexes_are_the_ones_queries_read():
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Business._meta.db_table)
+    indexed = {tuple(c["columns"]) for c in constraints.values() if c["index"] or c["unique"]}
+    assert {("nib",), ("umkm_code",), ("owner_id", "name_key"), ("merged_into_id",)} <= indexed
+    assert ("province_code", "regency_code", "district_code", "village_code") in indexed
+    for column in ("first_submission_id", "last_submission_id", "province_code", "regency_code", "district_code",
+                   "village_code"):
+        assert (column,) not in indexed
+
+
+def test_region_filters_use_the_region_index():
+    if connection.vendor != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's; PostgreSQL plans by table statistics")
+    from satudata.access.scope import Scope
+    from satudata.registry.queries import search
+
+    for code in ("32", "32.73", "32.73.01", "32.73.01.1001"):
+        for queryset in (Business.objects.filter(Scope(everything=False, regions=(code,)).region_q()),
+                         search(Business.objects.all(), region=code)):
+            sql, params = queryset.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+                plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "registry_business_region" in plan, plan
