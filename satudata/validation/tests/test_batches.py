@@ -66,3 +66,41 @@ def test_duplicates_found_across_batches(tmp_path, producer_bandung):
                  for row, field, detail in duplicates.select("row", "field", "detail").iter_rows()}
         assert found == {(5, "nib", 2), (7, "nib", 2), (6, "owner_nik", 3)}, batch_size
         assert valid.get_column("__row").to_list() == [2, 3, 4], batch_size
+
+
+def test_empty_strings_have_no_value(producer_bandung):
+    # Readers turn empty CSV fields into null, but a batch may also carry empty strings.
+    from satudata.standards.loading import current_version
+    from satudata.submissions.services import rule_context
+    from satudata.validation.engine import INDEX, ROW, Validator
+    from satudata.validation.specs import spec_from_version
+
+    validator = Validator(spec_from_version(current_version()), rule_context(producer_bandung),
+                          ["products", "business_rt", "year_started"])
+    batch = pl.DataFrame({ROW: [2, 3, 4], "products": ["Kopi", "", None], "business_rt": ["", "003", "  "],
+                          "year_started": ["", "2019", None]})
+    parsed = validator._parse(batch.with_columns(pl.int_range(pl.len()).alias(INDEX)))
+
+    assert parsed.get_column("products").to_list() == ["Kopi", None, None]
+    assert parsed.get_column("business_rt").to_list() == [None, "003", None]
+    assert parsed.get_column("year_started").to_list() == [None, 2019, None]
+
+
+def test_names_whose_check_hash_differs_stay_unplaced(tmp_path, producer_jabar, monkeypatch):
+    # Stands for two name tuples whose first hashes collide: the cached result must not be used.
+    from satudata.validation.engine import Validator
+
+    resolved = Validator._resolved_tuples
+
+    def colliding(self, frame, mapped):
+        return resolved(self, frame, mapped).with_columns(pl.col("__tcheck") + 1)
+
+    path = tmp_path / "sidt.csv"
+    generate_sidt(3, seed=5, within="32.73").write_csv(path)
+    _submission, valid, _errors = _validate(path, producer_jabar, batch_size=100)
+    assert valid.height == 3
+
+    monkeypatch.setattr(Validator, "_resolved_tuples", colliding)
+    _submission, valid, errors = _validate(path, producer_jabar, batch_size=100)
+    assert valid.height == 0
+    assert "business_village_code" in set(errors.get_column("field"))
