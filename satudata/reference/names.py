@@ -133,6 +133,7 @@ class RegionNameIndex:
     def __init__(self, entries: list[tuple[str, int, str, str]]) -> None:
         # entries: (code, level, name, parent_code)
         self._children: dict[str, list[RegionCandidate]] | None = None
+        self._exact_paths: pl.DataFrame | None = None
         self._names: dict[str, str] = {code: name for code, _level, name, _parent in entries}
         frame = pl.DataFrame(entries, schema=["code", "level", "name", "parent"], orient="row")
         self._levels: dict[int, pl.DataFrame] = {}
@@ -209,14 +210,81 @@ class RegionNameIndex:
             "__full": normalized.get_column("full"),
         })
 
+    @property
+    def exact_paths(self) -> pl.DataFrame:
+        """Every village's four names as the list writes them, lower-cased, with its code.
+
+        Only paths whose name at each level is the only one of its kind among its siblings are
+        kept, so a tuple found here resolves to the code that ``resolve_frame``'s level-by-level
+        matching would give it. Exports of the old system write the names as the list does, so
+        most tuples of such a file are found with one join.
+        """
+        if self._exact_paths is None:
+            levels = {}
+            for level, index in self._levels.items():
+                named = index.with_columns(self._level_names[level].str.to_lowercase().alias("__name"))
+                alone = named.group_by(["__parent", "__full"]).len().filter(pl.col("len") == 1)
+                levels[level] = named.join(alone.drop("len"), on=["__parent", "__full"], how="semi")
+                if level == 2:
+                    levels[2] = pl.concat([levels[2], self._abbreviated_regencies(index)])
+            paths = levels.get(4, pl.DataFrame(schema={"__parent": pl.String, "__code": pl.String,
+                                                        "__name": pl.String})).select(
+                pl.col("__name").alias("__n4"), pl.col("__code"), pl.col("__parent").alias("__p3"))
+            for level in (3, 2, 1):
+                upper = levels.get(level)
+                if upper is None:
+                    return pl.DataFrame(schema={"__n1": pl.String, "__n2": pl.String, "__n3": pl.String,
+                                                "__n4": pl.String, "__code": pl.String})
+                paths = paths.join(
+                    upper.select(pl.col("__code").alias(f"__p{level}"), pl.col("__name").alias(f"__n{level}"),
+                                 pl.col("__parent").alias(f"__p{level - 1}")),
+                    on=f"__p{level}",
+                )
+            self._exact_paths = paths.select("__n1", "__n2", "__n3", "__n4", "__code")
+        return self._exact_paths
+
+    @staticmethod
+    def _abbreviated_regencies(index: pl.DataFrame) -> pl.DataFrame:
+        """"kab. <name>" for each kabupaten, as exports write it, where level-by-level matching
+        finds that kabupaten: no sibling is written so, and no other kabupaten of the province
+        has the same bare name."""
+        kabupaten = index.filter(pl.col("__kind_ix") == "kab")
+        alone = kabupaten.group_by(["__parent", "__core"]).len().filter(pl.col("len") == 1)
+        written = index.select("__parent", pl.col("__full").alias("__taken"))
+        return (
+            kabupaten.join(alone.drop("len"), on=["__parent", "__core"], how="semi")
+            .with_columns(("kab " + pl.col("__core")).alias("__taken"))
+            .join(written, on=["__parent", "__taken"], how="anti")
+            .with_columns(("kab. " + pl.col("__core")).alias("__name"))
+            .drop("__taken")
+        )
+
     def resolve_frame(self, tuples: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         """Resolve distinct name tuples (one column per level, province first) to codes.
 
         Returns ``tuples`` with ``__code``, ``__error``, ``__error_level`` and ``__detail``.
-        Exact matches are joined in bulk; the few names that match no region or several
-        regions go through ``match_child``, which also tries other spellings and lists the
-        candidates for the message.
+        Tuples written as the list writes them are found in ``exact_paths`` with one join. The
+        others are matched level by level, exact names in bulk; the few names that match no
+        region or several regions go through ``match_child``, which also tries other spellings
+        and lists the candidates for the message.
         """
+        if len(columns) == 4:
+            lowered = tuples.select([pl.col(c).str.to_lowercase().alias(f"__n{i}") for i, c in enumerate(columns, 1)])
+            found = lowered.join(self.exact_paths, on=["__n1", "__n2", "__n3", "__n4"], how="left",
+                                 maintain_order="left").get_column("__code")
+            if found.null_count() < tuples.height:
+                position = pl.int_range(pl.len(), dtype=pl.UInt32).alias("__position")
+                numbered = tuples.with_columns(position, found)
+                rest = numbered.filter(pl.col("__code").is_null())
+                resolved = self._resolve_levels(rest.drop("__code", "__position"), columns).with_columns(
+                    rest.get_column("__position"))
+                direct = numbered.filter(pl.col("__code").is_not_null()).with_columns(
+                    pl.lit(None, dtype=pl.String).alias("__error"), pl.lit(None, dtype=pl.Int32).alias("__error_level"),
+                    pl.lit(None, dtype=pl.String).alias("__detail"))
+                return pl.concat([direct.select(resolved.columns), resolved]).sort("__position").drop("__position")
+        return self._resolve_levels(tuples, columns)
+
+    def _resolve_levels(self, tuples: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
         frame = tuples.with_columns(
             pl.lit("", dtype=pl.String).alias("__parent"),
             pl.lit(None, dtype=pl.String).alias("__error"),

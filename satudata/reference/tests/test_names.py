@@ -98,3 +98,27 @@ def test_every_2025_village_resolves_from_its_own_names(shared_data):
     # Only genuinely duplicated names stay unresolved, and they are reported as ambiguous.
     assert set(unresolved["__error"].to_list()) <= {"region.name_ambiguous"}
     assert unresolved.height < 200
+
+
+def test_exact_paths_resolve_as_matching_level_by_level_does():
+    """Every village of the loaded list, written as the list writes it, in upper case and with one
+    name changed: the one-join path and the level-by-level matching give the same answers."""
+    names = region_lookup().names
+    paths = names.exact_paths
+    assert paths.height > 1000
+    entries = {code: name for code, _level, name, _parent in region_lookup().entries}
+    villages = [code for code, level, _name, _parent in region_lookup().entries if level == 4]
+    rows = [(entries[c[:2]], entries[c[:5]], entries[c[:8]], entries[c]) for c in villages]
+    rows += [tuple(n.upper() for n in row) for row in rows[:300]]
+    rows += [(p, "KAB. " + k, d, v) for p, k, d, v in rows[:100]]
+    # As exports of the old system write a kabupaten: "KAB. ACEH SELATAN" for "Kabupaten Aceh Selatan".
+    rows += [tuple(n.upper() for n in (p, "Kab. " + k.removeprefix("Kabupaten "), d, v))
+             for p, k, d, v in rows if k.startswith("Kabupaten ")]
+    tuples = pl.DataFrame(rows, schema=["p", "k", "d", "v"], orient="row").unique(maintain_order=True)
+
+    joined = names.resolve_frame(tuples, ["p", "k", "d", "v"])
+    levels = names._resolve_levels(tuples, ["p", "k", "d", "v"])
+
+    assert joined.columns == levels.columns
+    assert joined.equals(levels)
+    assert joined.get_column("__code").null_count() < tuples.height
