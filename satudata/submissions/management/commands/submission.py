@@ -72,6 +72,10 @@ class Command(SatudataCommand):
                   "compilation was interrupted and left the registry unchanged, and 'satudata worker' compiles "
                   "it again when it starts.").format(
                 at=submission.progress.get("at", "?")[:19]))
+        if submission.state == Submission.State.VALIDATING and submission.step_started_at:
+            out(_("Validation started at {at} and has not finished. If no worker is validating it now, the "
+                  "validation was interrupted, and 'satudata worker' validates it again from the file when "
+                  "it starts.").format(at=timezone.localtime(submission.step_started_at).isoformat()[:19]))
         if submission.return_reason:
             out(_("Reason for returning: {reason}").format(reason=submission.return_reason))
 
