@@ -15,10 +15,9 @@ from django.http import Http404, HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from satudata.access.api_auth import producer_token, verified_session
-from satudata.errors import DomainError
+from satudata.errors import DomainError, PermissionDenied
 from satudata.access.scope import producer_submissions, scoped_submissions
 from satudata.producers.models import IdempotencyRecord, Producer
 from satudata.submissions import procedure, reports, services
@@ -104,6 +103,11 @@ class ErrorPageOut(Schema):
     items: list[RowErrorOut]
 
 
+class TooManyRecords(DomainError):
+    code = "records.too_many"
+    http_status = 413
+
+
 class IdempotencyKeyReused(DomainError):
     code = "idempotency.key_reused"
     http_status = 422
@@ -116,7 +120,7 @@ def _producer(request: HttpRequest) -> Producer:
     user = request.auth
     if getattr(user, "is_producer_user", False):
         return user.producer
-    raise HttpError(403, str(_("Only a producer's token or a producer account can push records.")))
+    raise PermissionDenied(_("Only a producer's token or a producer account can push records."))
 
 
 def _submissions(request: HttpRequest):
@@ -200,8 +204,8 @@ def push_records(request: HttpRequest, submission_id: int, payload: RecordsIn):
     """Append a batch of records (variable code → value) to a draft submission."""
     producer = _producer(request)
     if len(payload.records) > MAX_RECORDS_PER_PUSH:
-        message = str(_("Push at most {limit} records per request.")).format(limit=MAX_RECORDS_PER_PUSH)
-        raise HttpError(413, message)
+        raise TooManyRecords(_("Push at most {limit} records per request."), field="records",
+                             limit=MAX_RECORDS_PER_PUSH)
 
     def handler():
         submission = producer_submissions(producer).select_for_update().filter(pk=submission_id).first()
