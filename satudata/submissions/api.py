@@ -253,13 +253,12 @@ def correct_records(request: HttpRequest, submission_id: int, payload: Correctio
         submission = producer_submissions(producer).filter(pk=submission_id).first()
         if submission is None:
             raise Http404
-        header_row = int(submission.layout.get("header_row") or 1)
         corrections: dict[int, dict[str, str | None]] = {}
         for item in payload.corrections:
             if (item.record is None) == (item.row is None):
                 raise DomainError(_("Give each correction either a record number or a row number, not both."),
                                   code="correction.row_missing", field="record")
-            row = item.row if item.row is not None else item.record + header_row
+            row = item.row if item.row is not None else submission.row_of_record(item.record)
             corrections[row] = {str(k): (None if v is None else str(v)) for k, v in item.values.items()}
         saved = procedure.save_corrections(submission, corrections, actor=_actor(request))
         return 200, {"submission": submission.pk, "saved": saved,
@@ -305,12 +304,10 @@ def get_errors(request: HttpRequest, submission_id: int, offset: int = 0, limit:
     """Row-level errors with their messages (language ``id`` or ``en``)."""
     submission = _get(request, submission_id)
     frame = services.error_frame(submission)
-    header_row = int(submission.layout.get("header_row") or 1)
     with translation.override("en" if language == "en" else "id"):
         errors = reports.row_errors(submission, offset=offset, limit=min(limit, 10_000), frame=frame)
-    is_records = submission.channel in (Submission.Channel.API, Submission.Channel.FORM)
     return {
         "total": frame.height, "offset": offset,
-        "items": [{"row": e.row, "record": (e.row - header_row) if is_records else None, "column": e.column,
+        "items": [{"row": e.row, "record": e.record, "column": e.column,
                    "field": e.field, "value": e.value, "code": e.code, "message": e.message} for e in errors],
     }

@@ -178,7 +178,7 @@ def save_corrections(submission: Submission, corrections: dict[int, dict[str, st
 
 def corrections_from_file(submission: Submission, source: IO[bytes], name: str, *, actor: Any = None) -> int:
     """Read a correction file: the XLSX error report with its rows corrected, or any file with a
-    column giving the row number in the original file."""
+    column giving the row number in the original file (the record number, for records)."""
     from satudata.submissions import reading
 
     folder = submission.folder / f"correction-{submission.round}"
@@ -188,13 +188,16 @@ def corrections_from_file(submission: Submission, source: IO[bytes], name: str, 
         while chunk := source.read(1024 * 1024):
             handle.write(chunk)
     headers = {c["header"]: c["variable"] for c in submission.mapping.get("columns", []) if c.get("variable")}
-    layout = reading.inspect_table(path, name, {reading.normalize_header(h) for h in headers} | {"baris di berkas anda", "row in your file"},
-                                   folder)
-    row_column = next((i for i, h in enumerate(layout.headers)
-                       if reading.normalize_header(h) in ("baris di berkas anda", "row in your file", "baris", "row")), None)
+    record_names = _record_column_names() if submission.from_records else set()
+    number_names = {"baris di berkas anda", "row in your file", "baris", "row"} | record_names
+    known = {reading.normalize_header(h) for h in headers} | number_names
+    layout = reading.inspect_table(path, name, known, folder)
+    row_column = next((i for i, h in enumerate(layout.headers) if reading.normalize_header(h) in number_names),
+                      None)
     if row_column is None:
         raise ProcedureError(_("{file} has no column with the row number of the original file. Correct the rows in the "
                                "downloaded error report and upload that workbook."), file=name)
+    by_record = reading.normalize_header(layout.headers[row_column]) in record_names
     columns = {row_column: "__original_row"}
     for index, header in enumerate(layout.headers):
         if header in headers:
@@ -205,8 +208,21 @@ def corrections_from_file(submission: Submission, source: IO[bytes], name: str, 
             number = row.pop("__original_row")
             row.pop("__row", None)
             if number and str(number).strip().isdigit():
-                corrections[int(str(number).strip())] = {k: v for k, v in row.items() if not k.startswith("__")}
+                number = int(str(number).strip())
+                row_number = submission.row_of_record(number) if by_record else number
+                corrections[row_number] = {k: v for k, v in row.items() if not k.startswith("__")}
     return save_corrections(submission, corrections, actor=actor)
+
+
+def _record_column_names() -> set[str]:
+    """Return the first column's header of a records submission's error report, in every language."""
+    from satudata.submissions import reading
+
+    names = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(reading.normalize_header(str(_("Record"))))
+    return names
 
 
 def resubmit(submission: Submission, *, actor: Any = None) -> Submission:
@@ -316,6 +332,6 @@ def notify_overdue(today: dt.date | None = None) -> int:
 
 def _overdue_line(submission: Submission, today: dt.date) -> str:
     return str(_("Submission {id} ({file}) of {producer}: {step} was due on {date}, {days} working days ago.")).format(
-        id=submission.pk, file=submission.original_name, producer=submission.producer.code,
+        id=submission.pk, file=submission.display_name, producer=submission.producer.code,
         step=step_label(submission.state), date=submission.due_on.isoformat(),
         days=days_overdue(submission, today))
