@@ -76,8 +76,9 @@ def run_validation(submission_id: int, *, on_progress: services.ProgressCallback
         try:
             services.validate(submission, Mapping.from_json(submission.mapping), on_progress=on_progress)
         except FileRejected as exc:
+            # services.validate has already moved the submission to rejected, with the reason.
             logger.warning("Submission=%s could not be read: %s", submission.pk, exc.code)
-            move(submission, State.REJECTED, reason=exc.code)
+            submission.refresh_from_db()
             return submission
         submission.refresh_from_db()
         submission.checklist = build_checklist(submission)
