@@ -292,7 +292,7 @@ def _message(code: str, label: str, value: Any, detail: str | None) -> str:
     parsed = json.loads(detail) if detail else None
     if code in FORM_MESSAGES:
         return str(FORM_MESSAGES[code]).format(field=label, **(parsed or {}))
-    return render_message(code, field=label, value=value, detail=parsed)
+    return render_message(code, field=label, value=value, detail=parsed, records=True)
 
 
 def _key_of(values: dict[str, Any]) -> tuple[str, str]:

@@ -15,10 +15,9 @@ from django.http import Http404, HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from satudata.access.api_auth import producer_token, verified_session
-from satudata.errors import DomainError
+from satudata.errors import DomainError, PermissionDenied
 from satudata.access.scope import producer_submissions, scoped_submissions
 from satudata.producers.models import IdempotencyRecord, Producer
 from satudata.submissions import procedure, reports, services
@@ -104,6 +103,11 @@ class ErrorPageOut(Schema):
     items: list[RowErrorOut]
 
 
+class TooManyRecords(DomainError):
+    code = "records.too_many"
+    http_status = 413
+
+
 class IdempotencyKeyReused(DomainError):
     code = "idempotency.key_reused"
     http_status = 422
@@ -116,7 +120,7 @@ def _producer(request: HttpRequest) -> Producer:
     user = request.auth
     if getattr(user, "is_producer_user", False):
         return user.producer
-    raise HttpError(403, str(_("Only a producer's token or a producer account can push records.")))
+    raise PermissionDenied(_("Only a producer's token or a producer account can push records."))
 
 
 def _submissions(request: HttpRequest):
@@ -200,8 +204,8 @@ def push_records(request: HttpRequest, submission_id: int, payload: RecordsIn):
     """Append a batch of records (variable code → value) to a draft submission."""
     producer = _producer(request)
     if len(payload.records) > MAX_RECORDS_PER_PUSH:
-        message = str(_("Push at most {limit} records per request.")).format(limit=MAX_RECORDS_PER_PUSH)
-        raise HttpError(413, message)
+        raise TooManyRecords(_("Push at most {limit} records per request."), field="records",
+                             limit=MAX_RECORDS_PER_PUSH)
 
     def handler():
         submission = producer_submissions(producer).select_for_update().filter(pk=submission_id).first()
@@ -249,13 +253,12 @@ def correct_records(request: HttpRequest, submission_id: int, payload: Correctio
         submission = producer_submissions(producer).filter(pk=submission_id).first()
         if submission is None:
             raise Http404
-        header_row = int(submission.layout.get("header_row") or 1)
         corrections: dict[int, dict[str, str | None]] = {}
         for item in payload.corrections:
             if (item.record is None) == (item.row is None):
                 raise DomainError(_("Give each correction either a record number or a row number, not both."),
                                   code="correction.row_missing", field="record")
-            row = item.row if item.row is not None else item.record + header_row
+            row = item.row if item.row is not None else submission.row_of_record(item.record)
             corrections[row] = {str(k): (None if v is None else str(v)) for k, v in item.values.items()}
         saved = procedure.save_corrections(submission, corrections, actor=_actor(request))
         return 200, {"submission": submission.pk, "saved": saved,
@@ -301,12 +304,10 @@ def get_errors(request: HttpRequest, submission_id: int, offset: int = 0, limit:
     """Row-level errors with their messages (language ``id`` or ``en``)."""
     submission = _get(request, submission_id)
     frame = services.error_frame(submission)
-    header_row = int(submission.layout.get("header_row") or 1)
     with translation.override("en" if language == "en" else "id"):
         errors = reports.row_errors(submission, offset=offset, limit=min(limit, 10_000), frame=frame)
-    is_records = submission.channel in (Submission.Channel.API, Submission.Channel.FORM)
     return {
         "total": frame.height, "offset": offset,
-        "items": [{"row": e.row, "record": (e.row - header_row) if is_records else None, "column": e.column,
+        "items": [{"row": e.row, "record": e.record, "column": e.column,
                    "field": e.field, "value": e.value, "code": e.code, "message": e.message} for e in errors],
     }

@@ -5,11 +5,13 @@ report derived from it (Pasal 20 and 22 of Permen UMKM 8/2025: producers deliver
 checks and compiles).
 """
 
+from functools import cached_property
 from pathlib import Path
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class Submission(models.Model):
@@ -100,6 +102,46 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.original_name}"
+
+    @property
+    def from_records(self) -> bool:
+        """True when the rows are records pushed through the API or entered in the form.
+
+        Such a submission has no file of the producer's: its raw file is written from the records,
+        so screens and messages name a row by its record number, not by a row of a spreadsheet.
+        """
+        return self.channel in (self.Channel.API, self.Channel.FORM)
+
+    def record_number(self, row: int) -> int:
+        """Return the position among the submission's records (1 for the first) of a row of its raw file."""
+        return row - self._header_row
+
+    def row_of_record(self, record: int) -> int:
+        """Return the row of the raw file that contains the record at position ``record``."""
+        return record + self._header_row
+
+    @property
+    def _header_row(self) -> int:
+        return int((self.layout or {}).get("header_row") or 1)
+
+    @cached_property
+    def record_count(self) -> int:
+        """The number of records pushed or entered, counted once per object."""
+        return self.records.count()
+
+    @property
+    def display_name(self) -> str:
+        """The name screens and notices show: the file's name, or where the records came from."""
+        if not self.from_records:
+            return self.original_name
+        count = self.record_count
+        if self.channel == self.Channel.API:
+            template = ngettext("Data from the API, {count} record", "Data from the API, {count} records",
+                                count)
+        else:
+            template = ngettext("Enumerator entry, {count} record", "Enumerator entry, {count} records",
+                                count)
+        return template.format(count=count)
 
     @property
     def folder(self) -> Path:

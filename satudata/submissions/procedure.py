@@ -7,7 +7,10 @@ permissions live in ``workflow``.
 """
 
 import datetime as dt
+import fcntl
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import polars as pl
@@ -52,23 +55,55 @@ def submit(submission: Submission, *, actor: Any = None, background: bool = True
 
 
 def run_validation(submission_id: int, *, on_progress: services.ProgressCallback | None = None) -> Submission | None:
-    """Validate a submitted or resubmitted submission and leave it checked for the walidata."""
+    """Validate a submitted or resubmitted submission and leave it checked for the walidata.
+
+    A submission found validating while no one holds its validation lock was interrupted midway,
+    and is validated again from its file.
+    """
     submission = Submission.objects.filter(pk=submission_id).first()
-    if submission is None or submission.state not in (State.SUBMITTED, State.RESUBMITTED):
+    if submission is None or submission.state not in (State.SUBMITTED, State.RESUBMITTED, State.VALIDATING):
         return submission
-    move(submission, State.VALIDATING)
-    try:
-        services.validate(submission, Mapping.from_json(submission.mapping), on_progress=on_progress)
-    except FileRejected as exc:
-        logger.warning("Submission=%s could not be read: %s", submission.pk, exc.code)
-        move(submission, State.REJECTED, reason=exc.code)
-        return submission
-    submission.refresh_from_db()
-    submission.checklist = build_checklist(submission)
-    submission.save(update_fields=["checklist"])
-    move(submission, State.CHECKED, data={"accepted": submission.rows_accepted, "rejected": submission.rows_rejected})
+    with _validation_lock(submission):
+        # Another worker may have validated it while this one waited for the lock.
+        submission.refresh_from_db()
+        if submission.state == State.VALIDATING:
+            logger.warning("Submission=%s was left validating by a stopped worker; validating it again",
+                           submission.pk)
+        elif submission.state in (State.SUBMITTED, State.RESUBMITTED):
+            move(submission, State.VALIDATING)
+        else:
+            return submission
+        try:
+            services.validate(submission, Mapping.from_json(submission.mapping), on_progress=on_progress)
+        except FileRejected as exc:
+            # services.validate has already moved the submission to rejected, with the reason.
+            logger.warning("Submission=%s could not be read: %s", submission.pk, exc.code)
+            submission.refresh_from_db()
+            return submission
+        submission.refresh_from_db()
+        submission.checklist = build_checklist(submission)
+        submission.save(update_fields=["checklist"])
+        move(submission, State.CHECKED, data={"accepted": submission.rows_accepted,
+                                              "rejected": submission.rows_rejected})
     submission.refresh_from_db()
     return submission
+
+
+@contextmanager
+def _validation_lock(submission: Submission) -> Iterator[None]:
+    """Hold the submission's validation lock, waiting while another process or thread holds it.
+
+    One validation at a time writes the submission's folder. The lock is an exclusive ``flock``
+    on a file in that folder, so the operating system releases it when its holder ends, even by
+    SIGKILL: a submission that is validating while its lock is free has no worker on it.
+    """
+    submission.folder.mkdir(parents=True, exist_ok=True)
+    with open(submission.folder / "validation.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def accept(submission: Submission, *, actor: Any, answers: dict[str, tuple[bool, str]] | None = None,
@@ -144,7 +179,7 @@ def save_corrections(submission: Submission, corrections: dict[int, dict[str, st
 
 def corrections_from_file(submission: Submission, source: IO[bytes], name: str, *, actor: Any = None) -> int:
     """Read a correction file: the XLSX error report with its rows corrected, or any file with a
-    column giving the row number in the original file."""
+    column giving the row number in the original file (the record number, for records)."""
     from satudata.submissions import reading
 
     folder = submission.folder / f"correction-{submission.round}"
@@ -154,13 +189,16 @@ def corrections_from_file(submission: Submission, source: IO[bytes], name: str, 
         while chunk := source.read(1024 * 1024):
             handle.write(chunk)
     headers = {c["header"]: c["variable"] for c in submission.mapping.get("columns", []) if c.get("variable")}
-    layout = reading.inspect_table(path, name, {reading.normalize_header(h) for h in headers} | {"baris di berkas anda", "row in your file"},
-                                   folder)
-    row_column = next((i for i, h in enumerate(layout.headers)
-                       if reading.normalize_header(h) in ("baris di berkas anda", "row in your file", "baris", "row")), None)
+    record_names = _record_column_names() if submission.from_records else set()
+    number_names = {"baris di berkas anda", "row in your file", "baris", "row"} | record_names
+    known = {reading.normalize_header(h) for h in headers} | number_names
+    layout = reading.inspect_table(path, name, known, folder)
+    row_column = next((i for i, h in enumerate(layout.headers) if reading.normalize_header(h) in number_names),
+                      None)
     if row_column is None:
         raise ProcedureError(_("{file} has no column with the row number of the original file. Correct the rows in the "
                                "downloaded error report and upload that workbook."), file=name)
+    by_record = reading.normalize_header(layout.headers[row_column]) in record_names
     columns = {row_column: "__original_row"}
     for index, header in enumerate(layout.headers):
         if header in headers:
@@ -171,8 +209,21 @@ def corrections_from_file(submission: Submission, source: IO[bytes], name: str, 
             number = row.pop("__original_row")
             row.pop("__row", None)
             if number and str(number).strip().isdigit():
-                corrections[int(str(number).strip())] = {k: v for k, v in row.items() if not k.startswith("__")}
+                number = int(str(number).strip())
+                row_number = submission.row_of_record(number) if by_record else number
+                corrections[row_number] = {k: v for k, v in row.items() if not k.startswith("__")}
     return save_corrections(submission, corrections, actor=actor)
+
+
+def _record_column_names() -> set[str]:
+    """Return the first column's header of a records submission's error report, in every language."""
+    from satudata.submissions import reading
+
+    names = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.add(reading.normalize_header(str(_("Record"))))
+    return names
 
 
 def resubmit(submission: Submission, *, actor: Any = None) -> Submission:
@@ -201,23 +252,34 @@ def run_compilation(submission_id: int) -> Submission | None:
 
 
 def resume_interrupted() -> list[int]:
-    """Queue again the compilations that a stopped worker left unfinished; return their ids.
+    """Queue again the validations and compilations that a stopped worker left unfinished; return
+    the ids of their submissions.
 
-    A worker killed while compiling rolls its transaction back and loses the job it had taken from
-    the queue, so the submission stays accepted, marked as compiling, with no worker on it. The
-    worker calls this when it starts. An accepted submission whose compilation has not started is
-    left alone, because its job is still in the queue.
+    A worker that stops, even by SIGKILL or a power cut, loses the job it had taken from the queue.
+    A validation stopped midway leaves its submission validating. A compilation stopped midway
+    rolls back and leaves it accepted. A job taken but not yet started leaves it submitted,
+    resubmitted or accepted. The worker and 'satudata serve' call this when they start: each
+    submission in one of these states whose job is not waiting in the queue gets a new job. A job
+    that finds another worker still on its submission waits for it (the validation lock, the
+    compilation's row lock) and then finds the work done, so nothing is validated or compiled twice.
     """
-    # NOTE: a job taken from the queue by a worker killed before it marked the submission as
-    # compiling is not found here; 'satudata submission list --state accepted' shows such a submission.
-    # TODO: a validation killed midway leaves its submission validating, and nothing restarts it.
-    waiting = list(Submission.objects.filter(state=State.ACCEPTED, progress__stage="compiling")
-                   .order_by("id").values_list("id", flat=True))
-    for submission_id in waiting:
+    # The queue is read before the submissions, so a job taken after this counts as queued. A job
+    # queued after it at worst runs twice, and the second run does nothing.
+    queued_validations, queued_compilations = tasks.queued_jobs()
+    unvalidated = (State.SUBMITTED, State.RESUBMITTED, State.VALIDATING)
+    validations = list(Submission.objects.filter(state__in=unvalidated).exclude(pk__in=queued_validations)
+                       .order_by("id").values_list("id", flat=True))
+    compilations = list(Submission.objects.filter(state=State.ACCEPTED).exclude(pk__in=queued_compilations)
+                        .order_by("id").values_list("id", flat=True))
+    for submission_id in validations:
+        tasks.enqueue_validation(submission_id)
+    for submission_id in compilations:
         tasks.enqueue_compilation(submission_id)
-    if waiting:
-        logger.info("Queued %d interrupted compilations again: %s", len(waiting), waiting)
-    return waiting
+    if validations:
+        logger.info("Queued %d interrupted validations again: %s", len(validations), validations)
+    if compilations:
+        logger.info("Queued %d interrupted compilations again: %s", len(compilations), compilations)
+    return sorted(validations + compilations)
 
 
 def overdue(today: dt.date | None = None, submissions=None):
@@ -271,6 +333,6 @@ def notify_overdue(today: dt.date | None = None) -> int:
 
 def _overdue_line(submission: Submission, today: dt.date) -> str:
     return str(_("Submission {id} ({file}) of {producer}: {step} was due on {date}, {days} working days ago.")).format(
-        id=submission.pk, file=submission.original_name, producer=submission.producer.code,
+        id=submission.pk, file=submission.display_name, producer=submission.producer.code,
         step=step_label(submission.state), date=submission.due_on.isoformat(),
         days=days_overdue(submission, today))

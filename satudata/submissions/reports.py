@@ -31,6 +31,18 @@ class RowError:
     value: str | None
     code: str
     message: str
+    # For records pushed through the API or entered in the form: the record's position, 1 for the first.
+    record: int | None = None
+
+    @property
+    def number(self) -> int:
+        """The number screens show: the record's number, or the row's as the spreadsheet shows it."""
+        return self.row if self.record is None else self.record
+
+    @property
+    def place(self) -> str:
+        """The place of the error on screens: the column's header, or the variable's name for records."""
+        return self.column if self.record is None else self.label
 
 
 def _labels(submission: Submission) -> dict[str, str]:
@@ -50,6 +62,7 @@ def row_errors(submission: Submission, *, offset: int = 0, limit: int | None = N
         errors = errors.slice(offset, limit)
     labels = _labels(submission)
     headers = _headers_by_variable(submission)
+    records = submission.from_records
     result = []
     for row, field_code, value, code, detail in errors.iter_rows():
         label = labels.get(field_code, field_code)
@@ -57,18 +70,22 @@ def row_errors(submission: Submission, *, offset: int = 0, limit: int | None = N
         if parsed and "key" in parsed:
             # Duplicate keys name variable codes; the message shows their names.
             parsed["key"] = " + ".join(labels.get(part.strip(), part.strip()) for part in parsed["key"].split("+"))
-        message = render_message(code, field=label, value=value, detail=parsed)
+        if records and parsed and "first_row" in parsed:
+            parsed["first_record"] = submission.record_number(parsed["first_row"])
+        message = render_message(code, field=label, value=value, detail=parsed, records=records)
         result.append(RowError(row=row, column=headers.get(field_code, label), field=field_code, label=label,
-                               value=value, code=code, message=message))
+                               value=value, code=code, message=message,
+                               record=submission.record_number(row) if records else None))
     return result
 
 
 def errors_csv(submission: Submission) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_("Row"), _("Column"), _("Field"), _("Value"), _("Error code"), _("Message")])
+    number = _("Record") if submission.from_records else _("Row")
+    writer.writerow([number, _("Column"), _("Field"), _("Value"), _("Error code"), _("Message")])
     for error in row_errors(submission):
-        writer.writerow([error.row, error.column, error.field, error.value or "", error.code, error.message])
+        writer.writerow([error.number, error.column, error.field, error.value or "", error.code, error.message])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -85,7 +102,7 @@ def errors_xlsx(submission: Submission) -> bytes:
     headers: list[str] = layout.get("headers", [])
     mapping = {c["index"]: c["variable"] for c in (submission.mapping or {}).get("columns", [])}
     column_names = [mapping.get(i) or f"__col__{i}" for i in range(len(headers))]
-    sheet.write(0, 0, _("Row in your file"), bold)
+    sheet.write(0, 0, _("Record") if submission.from_records else _("Row in your file"), bold)
     for index, header in enumerate(headers, start=1):
         sheet.write(0, index, header, bold)
     sheet.write(0, len(headers) + 1, _("Errors"), bold)
@@ -100,7 +117,8 @@ def errors_xlsx(submission: Submission) -> bytes:
     comments = 0
     for out_row, values in enumerate(rows.iter_rows(named=True), start=1):
         row_number = values["__row"]
-        sheet.write_number(out_row, 0, row_number)
+        shown_number = submission.record_number(row_number) if submission.from_records else row_number
+        sheet.write_number(out_row, 0, shown_number)
         row_errors_here = by_row.get(row_number, [])
         bad = {e.field: e for e in row_errors_here}
         for index, name in enumerate(column_names, start=1):
@@ -120,7 +138,7 @@ def errors_xlsx(submission: Submission) -> bytes:
 
     info = workbook.add_worksheet(_("About this report"))
     lines = [
-        _("Submission {id}: {file}").format(id=submission.pk, file=submission.original_name),
+        _("Submission {id}: {file}").format(id=submission.pk, file=submission.display_name),
         _("Rows read: {read}; accepted: {accepted}; rejected: {rejected}.").format(
             read=submission.rows_read, accepted=submission.rows_accepted, rejected=submission.rows_rejected),
         _("Red cells are invalid; hover over a red cell to read why. Correct the rows and upload them again."),

@@ -294,7 +294,12 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     file_checks = FileChecks(unique_keys_of(standard))
     folder = submission.folder
     parts = submission.valid_folder
+    # Every run starts from no output, so a run after an interrupted one or after a correction
+    # round ends as a first run would. A stale rejected.parquet would otherwise outlive a run that
+    # rejects nothing.
     shutil.rmtree(parts, ignore_errors=True)
+    submission.errors_path.unlink(missing_ok=True)
+    (folder / "rejected.parquet").unlink(missing_ok=True)
     parts.mkdir(parents=True)
     all_columns = {i: (columns.get(i) or f"__col__{i}") for i in range(len(layout.headers))}
     rows_read = 0
@@ -399,8 +404,8 @@ def compile_submission(submission: Submission, *, user: Any = None) -> Submissio
                                    id=submission.pk, state=submission.get_state_display())
     standard: StandardSpec = spec_from_version(submission.standard_version)
     batches = valid_rows(submission).collect_batches(chunk_size=100_000)
-    # Committed before the compiling transaction starts, so a submission found accepted with this
-    # stage and no worker on it was interrupted, and ``procedure.resume_interrupted`` restarts it.
+    # Committed before the compiling transaction starts, so the stage outlives a rollback and
+    # 'satudata submission show' can tell that a compilation was started.
     _report_progress(submission, "compiling", 0, submission.rows_accepted)
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)

@@ -49,3 +49,18 @@ def enqueue_validation(submission_id: int) -> None:
 
 def enqueue_compilation(submission_id: int) -> None:
     _enqueue(compile_submission, submission_id)
+
+
+def queued_jobs() -> tuple[set[int], set[int]]:
+    """Submission ids whose validation, and whose compilation, waits in the queue for a worker.
+
+    A job leaves the queue when a worker takes it, so a job whose worker stopped is not here.
+    """
+    validations: set[int] = set()
+    compilations: set[int] = set()
+    for task in HUEY.pending():
+        if isinstance(task, validate_submission.task_class):
+            validations.add(task.args[0])
+        elif isinstance(task, compile_submission.task_class):
+            compilations.add(task.args[0])
+    return validations, compilations

@@ -195,6 +195,9 @@ def corrections(request: HttpRequest, pk: int) -> HttpResponse:
     for error in reports.row_errors(submission):
         errors_by_row.setdefault(error.row, []).append(error)
     columns = [c for c in submission.mapping.get("columns", []) if c.get("variable")]
+    # The columns of records are variable codes, so their fields show the variables' names.
+    labels = ({v.code: v.label for v in submission.standard_version.variables.all()}
+              if submission.from_records else {})
     if request.method == "POST":
         if "file" in request.FILES:
             upload_file = request.FILES["file"]
@@ -208,7 +211,11 @@ def corrections(request: HttpRequest, pk: int) -> HttpResponse:
         values = {c["variable"]: request.POST.get(f"v_{c['variable']}", "") or None for c in columns}
         try:
             procedure.save_corrections(submission, {row_number: values}, actor=request.user)
-            messages.success(request, _("Row {row} saved.").format(row=row_number))
+            if submission.from_records:
+                messages.success(request, _("Record {record} saved.").format(
+                    record=submission.record_number(row_number)))
+            else:
+                messages.success(request, _("Row {row} saved.").format(row=row_number))
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect(f"{request.path}?page={page.number}#row-{row_number}")
@@ -217,8 +224,10 @@ def corrections(request: HttpRequest, pk: int) -> HttpResponse:
         current = saved.get(row) or originals.get(row, {})
         bad = {e.field for e in errors_by_row.get(row, [])}
         items.append({
-            "row": row, "errors": errors_by_row.get(row, []), "corrected": row in saved,
-            "cells": [{"variable": c["variable"], "header": c["header"], "value": current.get(c["variable"]) or "",
+            "row": row, "number": submission.record_number(row) if submission.from_records else row,
+            "errors": errors_by_row.get(row, []), "corrected": row in saved,
+            "cells": [{"variable": c["variable"], "header": labels.get(c["variable"], c["header"]),
+                       "value": current.get(c["variable"]) or "",
                        "bad": c["variable"] in bad} for c in columns],
         })
     return render(request, "submissions/corrections.html", {

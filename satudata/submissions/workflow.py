@@ -180,7 +180,7 @@ def notify(submission_id: int) -> None:
         subject = str(_("Submission {id}: {state}")).format(id=submission.pk, state=State(submission.state).label)
         lines = [
             str(_("Submission {id} ({file}) of {producer} is now: {state}.")).format(
-                id=submission.pk, file=submission.original_name, producer=submission.producer.name,
+                id=submission.pk, file=submission.display_name, producer=submission.producer.name,
                 state=State(submission.state).label),
         ]
         if submission.due_on:

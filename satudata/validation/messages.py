@@ -166,6 +166,27 @@ MESSAGES = {
 }
 
 
+# The same errors worded for records pushed through the API or entered in a form, which have no
+# file, rows or cells: where MESSAGES speaks of a spreadsheet, these speak of the record.
+RECORD_MESSAGES = {
+    "required": _("{field} is required. Fill it in."),
+    "excel_scientific": _(
+        "{value} is in scientific notation, so its last digits are lost. Send the number as text with all "
+        "its digits."
+    ),
+    "excel_zeroed": _(
+        "{value} ends in 0, like {share} of the NIKs of these records: a spreadsheet keeps only 15 "
+        "significant digits and replaces the 16th with 0. Send the NIKs as text with all 16 digits, as on "
+        "the identity cards."
+    ),
+    "email.invalid": _("{value} is not an e-mail address. Write it as name@domain, or leave it empty."),
+    "duplicate_in_file": _(
+        "This business already appears in record {first_record} of the same submission (same {key}). Keep "
+        "one record per business."
+    ),
+}
+
+
 class _Params(dict):
     """Format parameters that render a missing key as "?" rather than failing the whole report."""
 
@@ -216,9 +237,14 @@ DATE_REASONS = {
 }
 
 
-def render_message(code: str, *, field: str, value: Any, detail: dict[str, Any] | None = None) -> str:
-    """Render the message of an error code in the active language."""
-    template = MESSAGES.get(code)
+def render_message(code: str, *, field: str, value: Any, detail: dict[str, Any] | None = None,
+                   records: bool = False) -> str:
+    """Render the message of an error code in the active language.
+
+    With ``records``, the error is worded for a record rather than a row of a spreadsheet (see
+    ``RECORD_MESSAGES``). A duplicate's ``detail`` then gives ``first_record`` for ``first_row``.
+    """
+    template = (records and RECORD_MESSAGES.get(code)) or MESSAGES.get(code)
     if template is None:
         return f"{code}: {value}"
     shown = value if value not in (None, "") else str(_("(empty)"))

@@ -121,6 +121,15 @@ def test_check_rejects_short_nik_with_message(enumerator_client):
     ]
 
 
+def test_check_message_speaks_of_record_not_cell(enumerator_client):
+    response = enumerator_client.post(reverse("entry:check"), record_with(owner_email="siti-at-contoh"),
+                                      HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.json()["errors"]["owner_email"] == [
+        "siti-at-contoh is not an e-mail address. Write it as name@domain, or leave it empty."
+    ]
+
+
 def test_check_message_in_user_language(enumerator_client):
     with translation.override("id"):
         expected = services.check_record(

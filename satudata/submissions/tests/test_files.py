@@ -5,7 +5,7 @@ import zipfile
 import pytest
 import xlsxwriter
 
-from satudata.submissions import services
+from satudata.submissions import procedure, services
 from satudata.submissions.errors import FileRejected
 from satudata.submissions.models import Submission
 from satudata.submissions.tests.factories import VALID_ROW, errors_of, rows_with, submit, write_csv, write_xlsx
@@ -205,3 +205,20 @@ def test_rows_with_more_cells_than_the_header_are_reported(tmp_path, producer_ba
         services.validate(submission, inspection.mapping)
     assert raised.value.code == "file.ragged"
     assert raised.value.params["row"] == 2
+
+
+def test_unreadable_file_ends_rejected(tmp_path, producer_bandung):
+    path = tmp_path / "ragged.csv"
+    header = ",".join(VALID_ROW)
+    row = ",".join(rows_with({})[0].values())
+    path.write_text(f"{header}\n{row},extra,cells\n", encoding="utf-8")
+    with open(path, "rb") as source:
+        submission = services.receive_file(producer=producer_bandung, source=source, original_name="ragged.csv")
+    services.inspect(submission)
+
+    procedure.submit(submission, background=False)
+
+    submission.refresh_from_db()
+    assert submission.state == Submission.State.REJECTED
+    assert submission.failure_code == "file.ragged"
+    assert list(submission.events.values_list("to_state", flat=True)) == ["submitted", "validating", "rejected"]

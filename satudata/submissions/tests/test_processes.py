@@ -1,5 +1,7 @@
-"""Compilation in real processes, on a separate installation made with 'satudata init --demo':
-a worker killed with SIGKILL in the middle of a compilation, and two compilations at once.
+"""Validation and compilation in real processes, on a separate installation made with 'satudata
+init --demo'. The cases: a worker killed with SIGKILL in the middle of a validation or a
+compilation, a worker started while another process validates, jobs taken from the queue by a
+worker that stopped before running them, and two compilations at once.
 
 The installation uses the database the tests run on: SQLite in its own SATUDATA_HOME, or, when
 DATABASE_URL is set, a PostgreSQL database of its own that is created and dropped here. The
@@ -26,6 +28,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
 # Large enough that compiling takes a few seconds, so the worker can be killed in the middle.
 KILLED_ROWS = 100_000
+# Three batches of validation, so the worker can be killed after it has written the first.
+KILLED_VALIDATION_ROWS = 300_000
 CONCURRENT_ROWS = 2_000
 DJANGO_SETUP = (
     "import os, django\n"
@@ -50,6 +54,41 @@ procedure.submit(submission, background=False)
 procedure.accept(submission, actor=User.objects.get(username="walidata"), background=True)
 submission.refresh_from_db()
 print(json.dumps({"id": submission.pk, "state": submission.state, "accepted": submission.rows_accepted}))
+"""
+SUBMIT = DJANGO_SETUP + """
+import json, sys
+from satudata.producers.models import Producer
+from satudata.submissions import procedure, services
+from satudata.submissions.models import Submission
+
+path, producer_code, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+with open(path, "rb") as source:
+    submission = services.receive_file(producer=Producer.objects.get(code=producer_code), source=source,
+                                       original_name=path.rsplit("/", 1)[-1], channel=Submission.Channel.CLI,
+                                       reference_year=2025)
+services.inspect(submission)
+# In the background mode the validation is queued for the worker, and in the foreground it runs here.
+procedure.submit(submission, background=mode == "background")
+submission.refresh_from_db()
+print(json.dumps({"id": submission.pk, "state": submission.state}))
+"""
+TAKE_JOBS = DJANGO_SETUP + """
+import json
+from huey.contrib.djhuey import HUEY
+import satudata.submissions.tasks  # registers the jobs, as the worker's start does
+
+# What a worker killed right after taking its jobs leaves: the jobs are gone from the queue and
+# never ran.
+taken = []
+while (task := HUEY.dequeue()) is not None:
+    taken.append([type(task).__name__, task.args[0]])
+print(json.dumps(taken))
+"""
+RESUME = DJANGO_SETUP + """
+import json
+from satudata.submissions.procedure import resume_interrupted
+
+print(json.dumps(resume_interrupted()))
 """
 COMPILE_ON_SIGNAL = DJANGO_SETUP + """
 import json, os, sys, time
@@ -242,6 +281,182 @@ def test_killed_worker_leaves_registry_unchanged_and_resumes(installation, tmp_p
     assert installation.value(
         f"SELECT count(*) FROM submissions_submissionevent WHERE submission_id = {submission_id} "
         f"AND to_state = 'compiled'") == 1
+
+
+def _with_errors(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with a short NIB in every 997th row, so validation also rejects rows."""
+    damaged = pl.int_range(pl.len()) % 997 == 0
+    return frame.with_columns(pl.when(damaged).then(pl.lit("12")).otherwise(pl.col("nib")).alias("nib"))
+
+
+def _submit(installation: Installation, path: Path, mode: str) -> dict:
+    """Submit a file of Kota Bandung, validated by the worker (``background``) or at once (``foreground``)."""
+    output = installation.python(SUBMIT, str(path), "dinas-kumkm-bandung", mode, timeout=600)
+    return json.loads(output.splitlines()[-1])
+
+
+def _events(installation: Installation, submission_id: int) -> list[str]:
+    rows = installation.query(
+        f"SELECT to_state FROM submissions_submissionevent WHERE submission_id = {submission_id} ORDER BY id")
+    return [row[0] for row in rows]
+
+
+def _validation_result(installation: Installation, submission_id: int) -> dict:
+    """What a validation leaves in the database and in the submission's folder, without what
+    differs between two submissions of the same file."""
+    state, read, accepted, rejected, summary, checklist = installation.query(
+        "SELECT state, rows_read, rows_accepted, rows_rejected, summary, checklist "
+        f"FROM submissions_submission WHERE id = {submission_id}")[0]
+    summary = summary if isinstance(summary, dict) else json.loads(summary)
+    folder = installation.home / "files" / "submissions" / str(submission_id)
+    errors = pl.read_parquet(folder / "errors.parquet")
+    parts = sorted((folder / "valid").glob("part-*.arrow"))
+    valid = pl.concat([pl.read_ipc(part) for part in parts])
+    rejected_rows = folder / "rejected.parquet"
+    return {
+        "state": state,
+        "counts": (read, accepted, rejected),
+        "summary": {k: v for k, v in summary.items() if k not in ("seconds", "same_file_as")},
+        "checklist": checklist if isinstance(checklist, list) else json.loads(checklist),
+        "events": _events(installation, submission_id),
+        "parts": [part.name for part in parts],
+        "errors": errors.to_dicts(),
+        "valid": valid.filter(~pl.col("__row").is_in(errors["row"].implode())).sort("__row").to_dicts(),
+        "rejected": pl.read_parquet(rejected_rows).to_dicts() if rejected_rows.exists() else None,
+    }
+
+
+def test_killed_validation_ends_as_uninterrupted(installation, tmp_path):
+    # given: a submission queued for validation
+    path = tmp_path / "validation.csv"
+    _with_errors(generate_sidt(KILLED_VALIDATION_ROWS, seed=41, within="32.73")).write_csv(path)
+    queued = _submit(installation, path, "background")
+    submission_id = queued["id"]
+    folder = installation.home / "files" / "submissions" / str(submission_id)
+    first_part = folder / "valid" / "part-00000.arrow"
+    log = (tmp_path / "worker.log").open("w")
+
+    # when: the worker is killed with SIGKILL after it has staged the first batch
+    worker = installation.start("-m", "satudata", "worker", "--workers", "1", stdout=log, stderr=log)
+    try:
+        _wait_for(first_part.exists, 300, "the worker to stage the first batch")
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=30)
+    finally:
+        _stop(worker)
+    killed = _submission(installation, submission_id)
+
+    # then: the submission is left validating
+    assert queued["state"] == "submitted"
+    assert worker.returncode == -signal.SIGKILL
+    assert killed["state"] == "validating"
+    assert killed["progress"]["stage"] == "validating"
+
+    # when: the worker starts again
+    restarted = installation.start("-m", "satudata", "worker", "--workers", "1", stdout=log, stderr=log)
+    try:
+        _wait_for(lambda: _submission(installation, submission_id)["state"] != "validating", 600,
+                  "the restarted worker to validate")
+    finally:
+        _stop(restarted)
+        log.close()
+    # and: the same file is validated once more, without interruption
+    reference = _submit(installation, path, "foreground")
+
+    # then: the interrupted validation ends as the uninterrupted one does
+    resumed = _validation_result(installation, submission_id)
+    uninterrupted = _validation_result(installation, reference["id"])
+    assert resumed["state"] == "checked"
+    assert resumed["counts"] == (KILLED_VALIDATION_ROWS, KILLED_VALIDATION_ROWS - 301, 301)
+    assert resumed["events"] == ["submitted", "validating", "checked"]
+    assert resumed == uninterrupted
+
+
+def test_worker_waits_for_running_validation(installation, tmp_path):
+    # given: a file being validated in the foreground by 'satudata submit'
+    path = tmp_path / "foreground.csv"
+    generate_sidt(KILLED_VALIDATION_ROWS, seed=43, within="32.73").write_csv(path)
+    foreground = installation.start("-c", SUBMIT, str(path), "dinas-kumkm-bandung", "foreground",
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    validating = "SELECT id FROM submissions_submission WHERE state = 'validating'"
+    log_path = tmp_path / "started-during-validation.log"
+    with log_path.open("w") as log:
+        try:
+            _wait_for(lambda: installation.query(validating), 120, "the foreground validation to start")
+            submission_id = installation.value(validating)
+
+            # when: a worker starts while it validates
+            worker = installation.start("-m", "satudata", "worker", "--workers", "1", stdout=log, stderr=log)
+            try:
+                _wait_for(lambda: "interrupted validations" in log_path.read_text(), 60,
+                          "the worker to queue the validation")
+                still_validating = _submission(installation, submission_id)["state"] == "validating"
+                out, err = foreground.communicate(timeout=600)
+
+                # The worker's job takes the validation lock once the foreground run lets it go.
+                def job_ended() -> bool:
+                    after_queueing = log_path.read_text().split("interrupted validations")[-1]
+                    return "validate_submission" in after_queueing and "executed in" in after_queueing
+
+                _wait_for(job_ended, 60, "the worker's job to end")
+            finally:
+                _stop(worker)
+        finally:
+            if foreground.poll() is None:
+                foreground.kill()
+                foreground.wait()
+
+    # then: the worker queued the validation, waited for the one running, and did not validate again
+    assert foreground.returncode == 0, err[-2000:]
+    assert json.loads(out.splitlines()[-1]) == {"id": submission_id, "state": "checked"}
+    assert still_validating
+    assert _events(installation, submission_id) == ["submitted", "validating", "checked"]
+    assert installation.value(f"SELECT count(*) FROM audit_auditentry WHERE action = 'submission.validated' "
+                              f"AND object_id = '{submission_id}'") == 1
+    assert "validating it again" not in log_path.read_text()
+    assert "Traceback" not in log_path.read_text()
+
+
+def test_lost_jobs_run_once(installation, tmp_path):
+    # given: an accepted submission queued for compilation, and a submission queued for validation
+    frame = generate_sidt(500, seed=51, within="32.73")
+    accepted = _prepare(installation, tmp_path, frame, "dinas-kumkm-bandung")
+    path = tmp_path / "lost-validation.csv"
+    generate_sidt(500, seed=52, within="32.73").write_csv(path)
+    submitted = _submit(installation, path, "background")
+    ids = sorted([accepted["id"], submitted["id"]])
+    # and: a worker took both jobs from the queue and stopped before it started either
+    taken_jobs = json.loads(installation.python(TAKE_JOBS).splitlines()[-1])
+
+    # when: the restart check runs twice before a worker runs anything
+    first = json.loads(installation.python(RESUME).splitlines()[-1])
+    second = json.loads(installation.python(RESUME).splitlines()[-1])
+    # and: a worker starts
+    log_path = tmp_path / "lost-jobs-worker.log"
+    with log_path.open("w") as log:
+        worker = installation.start("-m", "satudata", "worker", "--workers", "2", stdout=log, stderr=log)
+        try:
+            def both_done() -> bool:
+                states = (_submission(installation, accepted["id"])["state"],
+                          _submission(installation, submitted["id"])["state"])
+                return states == ("compiled", "checked")
+
+            _wait_for(both_done, 300, "the worker to run both jobs")
+        finally:
+            _stop(worker)
+
+    # then: each lost job was queued once and ran once
+    expected_jobs = [["compile_submission", accepted["id"]], ["validate_submission", submitted["id"]]]
+    assert sorted(taken_jobs) == expected_jobs
+    assert (first, second) == (ids, [])
+    assert "Queued" not in log_path.read_text()
+    events = dict(installation.query(
+        "SELECT to_state, count(*) FROM submissions_submissionevent "
+        f"WHERE submission_id IN ({ids[0]}, {ids[1]}) AND to_state IN ('validating', 'checked', 'compiled') "
+        "GROUP BY to_state"))
+    assert events == {"validating": 2, "checked": 2, "compiled": 1}
+    assert installation.value(
+        f"SELECT count(*) FROM registry_business WHERE first_submission_id = {accepted['id']}") == 500
 
 
 def test_concurrent_compilations_register_shared_business_once(installation, tmp_path):

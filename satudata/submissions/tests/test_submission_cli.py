@@ -108,6 +108,8 @@ def test_resume_queues_only_interrupted_compilations(tmp_path, producer_bandung,
                          compile_rows=False)
     Submission.objects.filter(pk__in=[waiting.pk, interrupted.pk]).update(state="accepted")
     Submission.objects.filter(pk=interrupted.pk).update(progress={"stage": "compiling", "done": 0, "total": 1})
+    # The compilation job of the one not started still waits in the queue.
+    monkeypatch.setattr(tasks, "queued_jobs", lambda: (set(), {waiting.pk}))
     queued: list[int] = []
     monkeypatch.setattr(tasks, "enqueue_compilation", queued.append)
     resumed = procedure.resume_interrupted()

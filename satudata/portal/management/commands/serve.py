@@ -36,12 +36,14 @@ class Command(SatudataCommand):
         if not options["no_worker"] and not HUEY.immediate:
             from django.conf import settings
 
+            from satudata.submissions.procedure import resume_interrupted
+
+            # Before the consumer takes its first job, so the queue it reads is the one the
+            # stopped worker left.
+            resume_interrupted()
             # The embedded worker: the same job queue, consumed by threads of this process.
             consumer = HUEY.create_consumer(**settings.HUEY.get("consumer", {}))
             consumer.start()
-            from satudata.submissions.procedure import resume_interrupted
-
-            resume_interrupted()
             # The consumer installs its own signal handlers; SIGTERM and SIGINT must still stop the
             # web server too, so they end the main thread and the worker stops in ``finally``.
             signal.signal(signal.SIGTERM, _stop)

@@ -47,7 +47,7 @@ class Command(SatudataCommand):
             return
 
         out = self.stdout.write
-        out(_("Submission {id}: {file}").format(id=submission.pk, file=submission.original_name))
+        out(_("Submission {id}: {file}").format(id=submission.pk, file=submission.display_name))
         out(_("Producer: {code} ({name})").format(code=submission.producer.code, name=submission.producer.name))
         out(_("State: {state}, round {round}").format(state=submission.get_state_display(), round=submission.round))
         if submission.due_on:
@@ -72,6 +72,10 @@ class Command(SatudataCommand):
                   "compilation was interrupted and left the registry unchanged, and 'satudata worker' compiles "
                   "it again when it starts.").format(
                 at=submission.progress.get("at", "?")[:19]))
+        if submission.state == Submission.State.VALIDATING and submission.step_started_at:
+            out(_("Validation started at {at} and has not finished. If no worker is validating it now, the "
+                  "validation was interrupted, and 'satudata worker' validates it again from the file when "
+                  "it starts.").format(at=timezone.localtime(submission.step_started_at).isoformat()[:19]))
         if submission.return_reason:
             out(_("Reason for returning: {reason}").format(reason=submission.return_reason))
 
@@ -110,7 +114,7 @@ class Command(SatudataCommand):
             due = s.due_on.isoformat() if s.due_on else "—"
             flag = _("overdue {days} d").format(days=late) if late else ""
             self.stdout.write(f"{s.pk:>6}  {_when(s.created_at):<16}  {s.producer.code:<24} {s.state:<11} "
-                              f"{s.rows_accepted:>8}/{s.rows_read:<8} {due:<10} {flag:<14} {s.original_name}")
+                              f"{s.rows_accepted:>8}/{s.rows_read:<8} {due:<10} {flag:<14} {s.display_name}")
 
 
 def _when(moment) -> str:
