@@ -8,6 +8,7 @@ Table Schema export are all driven by these rows, so a new variable needs no cod
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DataStandard(models.Model):
@@ -296,7 +297,7 @@ class AttributeDefinition(models.Model):
 
     class DataType(models.TextChoices):
         TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
+        NUMBER = "number", pgettext_lazy("data type", "Number")
         DATE = "date", _("Date")
         BOOLEAN = "boolean", _("Yes/no")
         CHOICE = "choice", _("Choice from a list")

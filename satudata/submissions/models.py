@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 
 class Submission(models.Model):
@@ -28,7 +28,7 @@ class Submission(models.Model):
         CHECKED = "checked", _("Checked, awaiting the walidata")
         RETURNED = "returned", _("Returned to the producer")
         RESUBMITTED = "resubmitted", _("Corrected and resubmitted")
-        ACCEPTED = "accepted", _("Accepted")
+        ACCEPTED = "accepted", pgettext_lazy("submission state", "Accepted")
         COMPILED = "compiled", _("Compiled into the registry")
         REJECTED = "rejected", _("File could not be read")
 
