@@ -130,7 +130,9 @@ class BusinessVersion(models.Model):
     valid_from = models.DateField()
     recorded_at = models.DateTimeField()
     superseded_at = models.DateTimeField(null=True)
-    submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="+")
+    # Versions are read by business, never by submission, and submissions are never deleted.
+    submission = models.ForeignKey("submissions.Submission", on_delete=models.PROTECT, related_name="+",
+                                   db_index=False)
     row_number = models.PositiveIntegerField()
 
     class Meta:

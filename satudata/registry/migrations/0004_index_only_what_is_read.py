@@ -5,7 +5,7 @@
 - Few businesses are ever merged, so the index of ``merged_into`` keeps only the merged ones.
 - One index over (province, regency, district, village) replaces one index per level: a filter
   on a region names its parents too (``access.scope.region_path_q``).
-- Nothing looks owners up by name key or by e-mail index.
+- Nothing looks owners up by name key or by e-mail index, nor versions up by submission.
 - On PostgreSQL, Django gives every indexed text column a second ``*_like`` index for
   ``LIKE 'prefix%'``. No query of the registry uses LIKE on these columns, so they go.
 
@@ -28,6 +28,7 @@ DROPPED = [
     ("registry_business", "province_code", "registry_business_province_code_4249a219"),
     ("registry_owner", "name_key", "registry_owner_name_key_9d18a3ab"),
     ("registry_owner", "email_index", "registry_owner_email_index_3fac09b0"),
+    ("registry_businessversion", "submission_id", "registry_businessversion_submission_id_e98d40b6"),
 ]
 # PostgreSQL's pattern indexes (varchar_pattern_ops) of text columns; SQLite has none.
 PATTERN = [
@@ -108,6 +109,12 @@ class Migration(migrations.Migration):
                 migrations.AlterField(model_name="business", name="province_code", field=text(2)),
                 migrations.AlterField(model_name="owner", name="name_key", field=text(200)),
                 migrations.AlterField(model_name="owner", name="email_index", field=text(64, null=True)),
+                migrations.AlterField(
+                    model_name="businessversion",
+                    name="submission",
+                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT,
+                                            related_name="+", to="submissions.submission"),
+                ),
             ],
         ),
         migrations.RunPython(drop_pattern_indexes, create_pattern_indexes),
