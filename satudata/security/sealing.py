@@ -66,6 +66,9 @@ class Sealer:
                 max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_child, initargs=(sealed, indexed, keyring),
             )
+            # The pool starts its process on the first task. A task that does nothing starts it now,
+            # so the interpreter loads while the caller prepares its first batch.
+            self._pool.submit(int)
 
     def seal(self, values: dict[str, pl.Series]) -> dict[str, pl.Series]:
         if self._local is not None:
