@@ -106,6 +106,16 @@ def test_producer_uploads_confirms_and_sees_result(bandung_client, tmp_path):
     assert b"nib.format" in detail.content
 
 
+def test_history_translates_system_actor(bandung_client, tmp_path, producer_bandung, monkeypatch):
+    submission = submit(write_csv(tmp_path / "h.csv", rows_with({})), producer_bandung, compile_rows=False)
+    # Replaces the catalog, so the test checks that the system's name is translated.
+    monkeypatch.setattr("satudata.submissions.models.pgettext", lambda context, text: f"[{text}]")
+    page = bandung_client.get(reverse("submissions:detail", args=[submission.pk]))
+    history = page.content.decode().split('<h2>Riwayat</h2>')[1]
+    assert "<td>[system]</td>" in history
+    assert "<td>system</td>" not in history
+
+
 def test_mapping_counts_upload_year_as_supplied(bandung_client, tmp_path):
     rows = [{k: v for k, v in row.items() if k != "Tahun referensi"} for row in rows_with({})]
     with_year = _upload(bandung_client, write_csv(tmp_path / "with-year.csv", rows))
