@@ -334,6 +334,15 @@ def print_report(result: dict) -> None:
           f"peak RSS {f['compile_peak_rss_bytes'] / 1024**3:.2f} GiB")
 
 
+def require_test_dependencies() -> None:
+    """Exit with one line when frictionless, a test dependency that step (e) runs, is not installed."""
+    try:
+        import frictionless  # noqa: F401
+    except ImportError:
+        raise SystemExit("bench/ingest.py needs the test dependencies (frictionless is missing): "
+                         "run 'make bench', or 'scripts/install.sh test' first.") from None
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -363,6 +372,7 @@ def main() -> None:
         print(json.dumps({**output, "peak_rss_bytes": peak_rss_bytes()}))
         return
 
+    require_test_dependencies()
     OUT.mkdir(parents=True, exist_ok=True)
     home = OUT / "home"
     os.environ.pop("DATABASE_URL", None)

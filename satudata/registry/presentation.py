@@ -4,7 +4,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from satudata.access.scope import Scope
@@ -48,7 +48,7 @@ def owner_view(business: Business, scope: Scope) -> OwnerView:
             parts.append(f"RT {address.get('rt') or '-'} / RW {address.get('rw') or '-'}")
         return OwnerView(
             name=owner.name, nik=_decrypt("owner_nik", owner.nik_encrypted), sex=owner.sex,
-            birth_date=owner.birth_date.isoformat() if owner.birth_date else "",
+            birth_date=date_format(owner.birth_date) if owner.birth_date else "",
             phone=_decrypt("owner_phone", owner.phone_encrypted), email=_decrypt("owner_email", owner.email_encrypted),
             address=", ".join(p for p in parts if p), village_code=owner.village_code, masked=False,
         )

@@ -62,10 +62,13 @@ def business_list(request: HttpRequest) -> HttpResponse:
     businesses = queries.search(scoped_businesses(request.user), text=text, region=region, kbli=kbli, scale=scale)
     page = Paginator(businesses.order_by("umkm_code"), 50).get_page(request.GET.get("page"))
     scales = code_list_lookup("business_scale")
+    scale_labels = scales.labels if scales else {}
+    rows = [(business, scale_labels.get(business.scale) or business.scale) for business in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "registry/list.html", {
-        "page": page, "businesses": page.object_list, "selects": selects, "q": text, "kbli": kbli,
+        "page": page, "businesses": page.object_list, "rows": rows, "selects": selects, "q": text,
+        "kbli": kbli,
         "scale": scale, "scales": list(scales.labels.items()) if scales else [], "query": query.urlencode(),
     })
 
@@ -91,10 +94,12 @@ def business_detail(request: HttpRequest, umkm_code: str) -> HttpResponse:
                          for t in presentation.transactions_of(business)],
         "scale_label": presentation.code_label("business_scale", business.scale),
         "sex_label": presentation.code_label("sex", owner.sex),
+        "legal_form_label": presentation.code_label("legal_form", business.legal_form),
         "history": presentation.history_of(business),
         "village_name": regions.names.name_of(business.village_code) if regions else "",
-        "region_path": [regions.names.name_of(c) for c in (business.province_code, business.regency_code,
-                                                            business.district_code)] if regions else [],
+        # From the district up to the province, as an address is read.
+        "region_path": [regions.names.name_of(c) for c in (business.district_code, business.regency_code,
+                                                            business.province_code)] if regions else [],
     })
 
 

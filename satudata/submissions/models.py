@@ -11,7 +11,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext, pgettext_lazy
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 
 class Submission(models.Model):
@@ -161,6 +161,11 @@ class Submission(models.Model):
         return self.folder / "errors.parquet"
 
 
+# The actor label of a move no signed-in user made: the worker, a producer's own system pushing
+# through the API, or the command line run by the installation's operator.
+SYSTEM_ACTOR = "system"
+
+
 class SubmissionEvent(models.Model):
     """One transition of a submission: who moved it, when, from which state to which, and why."""
 
@@ -183,6 +188,13 @@ class SubmissionEvent(models.Model):
     @property
     def to_state_label(self) -> str:
         return Submission.State(self.to_state).label
+
+    @property
+    def actor_display(self) -> str:
+        """Return the user name of the actor, or the word for the system in the active language."""
+        if self.actor_id is None and self.actor_label == SYSTEM_ACTOR:
+            return pgettext("actor of a step", "system")
+        return self.actor_label
 
 
 class SubmissionRecord(models.Model):

@@ -19,16 +19,14 @@ from satudata.accounts.models import Role
 from satudata.audit.services import record
 from satudata.errors import DomainError
 from satudata.submissions.deadlines import due_date, step_label
-from satudata.submissions.models import Submission, SubmissionEvent
+from satudata.submissions.models import SYSTEM_ACTOR, Submission, SubmissionEvent
 
 logger = logging.getLogger(__name__)
 State = Submission.State
 
 PRODUCER_ROLES = {Role.PRODUCER, Role.ENUMERATOR}
 WALIDATA_ROLES = {Role.WALIDATA_ADMIN, Role.WALIDATA_ANALYST}
-# The system: the worker, and a producer's own system pushing through the API or the command line
-# run by the installation's operator.
-SYSTEM = "system"
+SYSTEM = SYSTEM_ACTOR
 
 # (from, to) → who may make the move: roles, and SYSTEM for moves made without a signed-in user.
 TRANSITIONS: dict[tuple[str, str], set] = {

@@ -1,6 +1,7 @@
 """Key screens as producers and the walidata use them, in both languages."""
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -106,6 +107,16 @@ def test_producer_uploads_confirms_and_sees_result(bandung_client, tmp_path):
     assert b"nib.format" in detail.content
 
 
+def test_history_translates_system_actor(bandung_client, tmp_path, producer_bandung, monkeypatch):
+    submission = submit(write_csv(tmp_path / "h.csv", rows_with({})), producer_bandung, compile_rows=False)
+    # Replaces the catalog, so the test checks that the system's name is translated.
+    monkeypatch.setattr("satudata.submissions.models.pgettext", lambda context, text: f"[{text}]")
+    page = bandung_client.get(reverse("submissions:detail", args=[submission.pk]))
+    history = page.content.decode().split('<h2>Riwayat</h2>')[1]
+    assert "<td>[system]</td>" in history
+    assert "<td>system</td>" not in history
+
+
 def test_mapping_counts_upload_year_as_supplied(bandung_client, tmp_path):
     rows = [{k: v for k, v in row.items() if k != "Tahun referensi"} for row in rows_with({})]
     with_year = _upload(bandung_client, write_csv(tmp_path / "with-year.csv", rows))
@@ -183,6 +194,32 @@ def test_walidata_sees_business_with_personal_data(walidata_client, tmp_path, pr
     # Amounts are grouped the Indonesian way and codes are shown by their names.
     assert "15.000.000" in text
     assert "MIKRO" not in text
+
+
+def test_business_page_shows_labels_and_dates(walidata_client, tmp_path, producer_bandung):
+    from satudata.registry.models import Business
+
+    submit(write_csv(tmp_path / "b.csv", rows_with({"Status badan usaha": "perorangan"})), producer_bandung)
+    business = Business.objects.get()
+    page = walidata_client.get(reverse("registry:detail", args=[business.umkm_code]))
+    text = page.content.decode()
+    assert business.legal_form == "PERORANGAN"
+    assert "Perorangan / belum berbadan usaha" in text
+    assert "PERORANGAN" not in text
+    # The birth date in the format of the history's "valid from" dates, DATE_FORMAT "j N Y" in Indonesian.
+    assert "<dd>12 Maret 1990</dd>" in text
+    assert "1990-03-12" not in text
+    # No markup between the code and a comma, so no text reader puts a space before the comma.
+    assert re.search(r"\)</span>\s*,", text) is None
+    assert "Sukarasa, Sukasari, Kota Bandung, Jawa Barat" in text
+
+
+def test_registry_list_shows_scale_label(walidata_client, tmp_path, producer_bandung):
+    submit(write_csv(tmp_path / "b.csv", rows_with({})), producer_bandung)
+    page = walidata_client.get(reverse("registry:list"))
+    rows = page.content.decode().split("<tbody>")[1]
+    assert "<td>Usaha mikro</td>" in rows
+    assert "MIKRO" not in rows
 
 
 def test_producer_without_by_name_access_sees_masked_nik(bandung_client, tmp_path, producer_bandung):

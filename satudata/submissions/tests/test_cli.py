@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 
 import polars as pl
 import pytest
@@ -118,3 +119,10 @@ def test_accept_needs_a_walidata_operator(tmp_path):
     path = write_csv(tmp_path / "c.csv", rows_with({}))
     with pytest.raises(CommandError):
         _run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--accept", "--operator", "produsen-bandung")
+
+
+def test_submit_text_shows_variable_labels(tmp_path):
+    path = write_csv(tmp_path / "cli.csv", rows_with({"NIB": "12"}))
+    output = _run("submit", str(path), "--producer", "dinas-kumkm-bandung")
+    assert "→ NIK pemilik (owner_nik)  (nama kolom yang dikenal)" in output
+    assert re.search(r"^  NIB \(nib\) +nib\.format +1$", output, re.MULTILINE)

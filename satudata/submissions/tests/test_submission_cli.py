@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -117,3 +118,34 @@ def test_resume_queues_only_interrupted_compilations(tmp_path, producer_bandung,
     assert resumed == [interrupted.pk]
     assert queued == [interrupted.pk]
     assert "Compilation started at" in output
+
+
+def test_show_history_uses_state_labels(returned, monkeypatch):
+    # Replaces the catalog, so the test checks that the system's name is translated.
+    monkeypatch.setattr("satudata.submissions.models.pgettext", lambda context, text: f"<{text}>")
+    output = _run("submission", "show", str(returned.pk), "--language", "en")
+    history = output.split("History:")[1]
+    assert "Draft → Submitted · <system>" in history
+    assert "Submitted → Validating · <system>" in history
+    assert "Checked, awaiting the walidata → Returned to the producer · walidata" in history
+    assert " validating " not in history
+    shown = json.loads(_run("submission", "show", str(returned.pk), "--json"))
+    # The JSON keeps the stored codes and the actor as stored, for scripts.
+    assert [(e["from"], e["to"], e["by"]) for e in shown["events"]][:2] == [
+        ("draft", "submitted", "system"), ("submitted", "validating", "system")]
+
+
+def test_list_text_uses_state_labels(returned):
+    output = _run("submission", "list", "--language", "en")
+    assert "Returned to the producer" in output
+    assert re.search(r"\breturned\s", output) is None
+    assert json.loads(_run("submission", "list", "--json"))[0]["state"] == "returned"
+
+
+def test_show_counts_unchanged_businesses(tmp_path):
+    path = write_csv(tmp_path / "again.csv", rows_with({}, {}))
+    for _ in range(2):
+        result = json.loads(_run("submit", str(path), "--producer", "dinas-kumkm-bandung", "--json",
+                                 "--accept", "--operator", "walidata"))
+    output = _run("submission", "show", str(result["submission"]), "--language", "en")
+    assert "New businesses: 0   updated businesses: 0   unchanged: 2" in output

@@ -65,8 +65,9 @@ class Command(SatudataCommand):
             out(_("The same file (same SHA-256) was already submitted as submission {id}.").format(id=same))
         out(_("Rows read: {read}   accepted: {accepted}   rejected: {rejected}").format(
             read=submission.rows_read, accepted=submission.rows_accepted, rejected=submission.rows_rejected))
-        out(_("New businesses: {created}   updated businesses: {updated}").format(
-            created=submission.businesses_created, updated=submission.businesses_updated))
+        out(_("New businesses: {created}   updated businesses: {updated}   unchanged: {unchanged}").format(
+            created=submission.businesses_created, updated=submission.businesses_updated,
+            unchanged=submission.summary.get("unchanged", 0)))
         if submission.state == Submission.State.ACCEPTED and submission.progress.get("stage") == "compiling":
             out(_("Compilation started at {at} and has not finished. If no worker is compiling it now, the "
                   "compilation was interrupted and left the registry unchanged, and 'satudata worker' compiles "
@@ -83,7 +84,8 @@ class Command(SatudataCommand):
         out(_("History:"))
         for event in events:
             due = due_date(event.to_state, timezone.localtime(event.at).date())
-            line = f"  {_when(event.at)}  {event.from_state or '—':>11} → {event.to_state:<11} {event.actor_label}"
+            before = _state_label(event.from_state) if event.from_state else "—"
+            line = f"  {_when(event.at)}  {before} → {event.to_state_label} · {event.actor_display}"
             if due:
                 line += "  " + _("due {date}").format(date=due.isoformat())
             out(line)
@@ -109,12 +111,18 @@ class Command(SatudataCommand):
         if not submissions:
             self.stdout.write(_("No submission matches."))
             return
+        width = max(len(str(label)) for label in Submission.State.labels)
         for s in submissions:
             late = days_overdue(s, today)
             due = s.due_on.isoformat() if s.due_on else "—"
             flag = _("overdue {days} d").format(days=late) if late else ""
-            self.stdout.write(f"{s.pk:>6}  {_when(s.created_at):<16}  {s.producer.code:<24} {s.state:<11} "
-                              f"{s.rows_accepted:>8}/{s.rows_read:<8} {due:<10} {flag:<14} {s.display_name}")
+            self.stdout.write(f"{s.pk:>6}  {_when(s.created_at):<16}  {s.producer.code:<24} "
+                              f"{s.get_state_display():<{width}} {s.rows_accepted:>8}/{s.rows_read:<8} "
+                              f"{due:<10} {flag:<14} {s.display_name}")
+
+
+def _state_label(state: str) -> str:
+    return Submission.State(state).label if state in Submission.State.values else state
 
 
 def _when(moment) -> str:

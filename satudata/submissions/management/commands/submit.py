@@ -131,9 +131,15 @@ class Command(SatudataCommand):
         if same:
             out(_("This file is identical to submission {id} (same SHA-256). Rows already compiled are "
                   "recognised as the same businesses and not registered twice.").format(id=same))
+        labels = {v.code: v.label for v in submission.standard_version.variables.all()}
+
+        def variable(code: str) -> str:
+            # The variable name from the standard, with the code that --json and --mapping use.
+            return f"{labels[code]} ({code})" if code in labels else code
+
         out(_("Header found in row {row}. Column mapping:").format(row=submission.layout.get("header_row")))
         for column in submission.mapping.get("columns", []):
-            target = column["variable"] or "—"
+            target = variable(column["variable"]) if column["variable"] else "—"
             how = str(MAPPING_SOURCES.get(column["source"], column["source"]))
             out(f"  {column['header']!s:<40} → {target}  ({how})")
         unmapped = submission.summary.get("unmapped", [])
@@ -141,7 +147,8 @@ class Command(SatudataCommand):
             out(_("Columns not stored because no variable matches them: {columns}").format(columns=", ".join(unmapped)))
         missing = submission.summary.get("missing_required", [])
         if missing:
-            out(_("Required variables with no column: {variables}").format(variables=", ".join(missing)))
+            out(_("Required variables with no column: {variables}").format(
+                variables=", ".join(variable(code) for code in missing)))
         for note in submission.summary.get("notes", []):
             out(str(NOTE_TEXT.get(note, note)))
         out("")
@@ -159,7 +166,7 @@ class Command(SatudataCommand):
             out(_("Errors by field and code:"))
             for field_code, codes in sorted(by_field.items()):
                 for code, count in sorted(codes.items()):
-                    out(f"  {field_code:<32} {code:<28} {count}")
+                    out(f"  {variable(field_code):<44} {code:<28} {count}")
             out("")
             out(_("Rejected rows:"))
             for error in errors:
