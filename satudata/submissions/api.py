@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from satudata.access.api_auth import producer_token, verified_session
 from satudata.errors import DomainError, PermissionDenied
@@ -153,12 +153,12 @@ def _out(submission: Submission) -> dict[str, Any]:
     }
 
 
-def _idempotent(request: HttpRequest, producer: Producer, handler) -> tuple[int, dict]:
+def _idempotent(request: HttpRequest, producer: Producer, handler) -> Status:
     """Run ``handler`` once per Idempotency-Key; replay its stored answer for a retry."""
     key = request.headers.get("Idempotency-Key", "").strip()
     if not key:
         with transaction.atomic():
-            return handler()
+            return Status(*handler())
     body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + request.body).hexdigest()
     stored = IdempotencyRecord.objects.filter(producer=producer, key=key).first()
     if stored is None:
@@ -167,7 +167,7 @@ def _idempotent(request: HttpRequest, producer: Producer, handler) -> tuple[int,
                 status, body = handler()
                 IdempotencyRecord.objects.create(producer=producer, key=key[:200], request_hash=body_hash,
                                                  status=status, body=json.loads(json.dumps(body, default=str)))
-                return status, body
+                return Status(status, body)
         except IntegrityError:
             # A concurrent request with the same key won the race; its answer is the answer.
             stored = IdempotencyRecord.objects.filter(producer=producer, key=key).first()
@@ -179,7 +179,7 @@ def _idempotent(request: HttpRequest, producer: Producer, handler) -> tuple[int,
               "request, or resend exactly the first request to get its answer again."),
             field="Idempotency-Key", key=key[:200],
         )
-    return stored.status, stored.body
+    return Status(stored.status, stored.body)
 
 
 @router.post("/", response={201: SubmissionOut, 200: SubmissionOut})
