@@ -245,9 +245,11 @@ class RegionNameIndex:
 
     @staticmethod
     def _abbreviated_regencies(index: pl.DataFrame) -> pl.DataFrame:
-        """"kab. <name>" for each kabupaten, as exports write it, where level-by-level matching
-        finds that kabupaten: no sibling is written so, and no other kabupaten of the province
-        has the same bare name."""
+        """Return the "kab. <name>" spelling of each kabupaten, as exports write it.
+
+        Only spellings that level-by-level matching resolves to that kabupaten are returned: no
+        sibling is written so, and no other kabupaten of the province has the same bare name.
+        """
         kabupaten = index.filter(pl.col("__kind_ix") == "kab")
         alone = kabupaten.group_by(["__parent", "__core"]).len().filter(pl.col("len") == 1)
         written = index.select("__parent", pl.col("__full").alias("__taken"))
@@ -264,7 +266,7 @@ class RegionNameIndex:
 
         Returns ``tuples`` with ``__code``, ``__error``, ``__error_level`` and ``__detail``.
         Tuples written as the list writes them are found in ``exact_paths`` with one join. The
-        others are matched level by level, exact names in bulk; the few names that match no
+        others are matched level by level, with exact names in bulk. The few names that match no
         region or several regions go through ``match_child``, which also tries other spellings
         and lists the candidates for the message.
         """

@@ -122,10 +122,6 @@ class LoadedKeys:
     def lookups(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
         """Return the businesses by NIB, owners by NIK index and businesses by owner and name key
         that ``frame`` may match, oldest first, with the column names of ``Compiler._match``."""
-        if not self.owners.height:
-            return (pl.DataFrame(schema={"nib": pl.String, "__nib_business": pl.Int64, "__nib_owner": pl.Int64}),
-                    pl.DataFrame(schema={"__index_owner_nik": pl.String, "__nik_owner": pl.Int64}),
-                    pl.DataFrame(schema={"__nik_owner": pl.Int64, "__name_key": pl.String, "__name_business": pl.Int64}))
         nibs = frame.get_column("nib").drop_nulls().unique().implode()
         by_nib = self.businesses.filter(pl.col("nib").is_in(nibs)).sort("id").select(
             "nib", pl.col("id").alias("__nib_business"), pl.col("owner_id").alias("__nib_owner"))

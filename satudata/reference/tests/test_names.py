@@ -100,9 +100,9 @@ def test_every_2025_village_resolves_from_its_own_names(shared_data):
     assert unresolved.height < 200
 
 
-def test_exact_paths_resolve_as_matching_level_by_level_does():
-    """Every village of the loaded list, written as the list writes it, in upper case and with one
-    name changed: the one-join path and the level-by-level matching give the same answers."""
+def test_exact_paths_match_level_resolution():
+    """Every village of the loaded list, as written there, in upper case and with one name
+    changed: the one-join path and the level-by-level matching return the same codes and errors."""
     names = region_lookup().names
     paths = names.exact_paths
     assert paths.height > 1000

@@ -293,8 +293,8 @@ def test_written_columns_keep_types(tmp_path, producer_bandung):
 def _keys_scenario(tmp_path, producer):
     """Seven rows in four batches whose matches depend on what the earlier batches wrote.
 
-    A and E share a NIB, B and D a NIK and name, and E gives A's owner a new NIK that F then
-    matches, while G keeps the NIK the owner had before and so belongs to no registered owner.
+    A and E share a NIB, and B and D a NIK and name. E gives A's owner a new NIK, which F then
+    matches. G has the owner's earlier NIK, so it matches no registered owner.
     """
     import polars as pl
 
@@ -320,7 +320,7 @@ def _registry_outcome() -> dict:
     }
 
 
-def test_first_load_matches_in_memory_as_the_registry_would(tmp_path, producer_bandung, monkeypatch):
+def test_first_load_in_memory_matching(tmp_path, producer_bandung, monkeypatch):
     from django.db import transaction
 
     outcomes, results = [], []
@@ -347,7 +347,7 @@ def test_first_load_matches_in_memory_as_the_registry_would(tmp_path, producer_b
     assert len(outcomes[0]["owners"]) == 3
 
 
-def test_compile_into_registry_with_businesses_reads_the_database(tmp_path, producer_bandung, monkeypatch):
+def test_loaded_registry_matches_in_database(tmp_path, producer_bandung, monkeypatch):
     submit(write_csv(tmp_path / "one.csv", rows_with({})), producer_bandung)
     built: list[bool] = []
     init = compiling.Compiler.__init__

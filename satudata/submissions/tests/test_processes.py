@@ -1,7 +1,11 @@
 """Validation and compilation in real processes, on a separate installation made with 'satudata
-init --demo'. The cases: a worker killed with SIGKILL in the middle of a validation or a
-compilation, a worker started while another process validates, jobs taken from the queue by a
-worker that stopped before running them, and two compilations at once.
+init --demo'.
+
+The cases are:
+- a worker killed with SIGKILL in the middle of a validation or a compilation;
+- a worker started while another process validates;
+- jobs that a worker took from the queue and stopped before running;
+- two compilations at once.
 
 The installation uses the database the tests run on: SQLite in its own SATUDATA_HOME, or, when
 DATABASE_URL is set, a PostgreSQL database of its own that is created and dropped here. The
