@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from satudata.submissions.tests.factories import rows_with, write_csv
 from tests.browser.conftest import run_cli, sign_in, totp_code
@@ -29,7 +30,8 @@ def test_sign_in_asks_for_totp_code(page, installation):
 
     page.fill("#id_token", "000000")
     page.click("main button.primary")
-    assert page.locator(".errorlist").count() == 1
+    # The click returns once the answer starts loading; expect() waits for the rendered page.
+    expect(page.locator(".errorlist")).to_have_count(1)
 
     # django-otp refuses codes for 2^(failures-1) seconds after a wrong one.
     time.sleep(1.5)
@@ -50,13 +52,13 @@ def test_repeated_failures_lock_the_account_until_unlocked(page, installation):
         page.fill("#id_username", "kunci-uji")
         page.fill("#id_password", "wrong-password")
         page.click("main button.primary")
-    assert page.locator("#locked-out").is_visible()
+    expect(page.locator("#locked-out")).to_be_visible()
 
     page.goto(installation["url"] + "/accounts/login/")
     page.fill("#id_username", "kunci-uji")
     page.fill("#id_password", password)
     page.click("main button.primary")
-    assert page.locator("#locked-out").is_visible()
+    expect(page.locator("#locked-out")).to_be_visible()
 
     run_cli(installation, "user", "unlock", "kunci-uji", "--language", "en")
     sign_in(page, installation, "kunci-uji", password=password)
@@ -114,8 +116,7 @@ def test_account_request_to_signed_in_regency_user(browser, installation, tmp_pa
     walidata.select_option("#approve-form select[name=role]", "data_user")
     walidata.fill("#approve-form input[name=regions]", "32.73")
     walidata.click("#approve-form button[name=approve]")
-    walidata.wait_for_load_state()
-    assert walidata.locator("#request-state").inner_text() == "Approved"
+    expect(walidata.locator("#request-state")).to_have_text("Approved")
 
     # The applicant sets a password through the e-mailed link and signs in.
     mail = _latest_mail(installation, "/accounts/set-password/")

@@ -4,6 +4,7 @@ import io
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from satudata.submissions.tests.factories import rows_with, write_csv
 from tests.browser.conftest import sign_in
@@ -39,8 +40,7 @@ def test_new_transaction_variable_reaches_template_and_validation(browser, insta
     walidata.click("form[action$='/agree/'] button")
     walidata.fill("#id_effective_from", "2026-12-01")
     walidata.click("form[action$='/publish/'] button")
-    walidata.wait_for_load_state()
-    assert "BA Forum Satu Data UMKM 3/2026" in walidata.inner_text("main")
+    expect(walidata.locator("main")).to_contain_text("BA Forum Satu Data UMKM 3/2026")
 
     producer = browser.new_context(locale="id-ID", accept_downloads=True).new_page()
     sign_in(producer, installation, "produsen-bandung")

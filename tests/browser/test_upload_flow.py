@@ -4,6 +4,7 @@ import io
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from satudata.submissions.tests.factories import rows_with, write_csv
 from tests.browser.conftest import sign_in
@@ -55,7 +56,7 @@ def test_english_interface(page, installation):
         page.select_option("#language", "en")
     assert page.locator("nav.mainnav").inner_text().startswith("Submissions")
     page.click("a[href$='/registry/counts/']")
-    assert page.locator("h1").inner_text() == "Counts by region and scale"
+    expect(page.locator("h1")).to_have_text("Counts by region and scale")
 
 
 def test_regency_producer_region_filter_is_fixed(page, installation):
