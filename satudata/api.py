@@ -69,6 +69,17 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
                                                "what this account or token may see."))
 
 
+def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Answer a path under /api/v1/ that no route matches in the API's JSON shape.
+
+    Django's own 404 page is HTML, which a producer system's client cannot read. The answer is the
+    same whether the client signed in or not, and names no route, so it tells nothing that the
+    published OpenAPI document does not.
+    """
+    message = _("There is no API endpoint at {path}. The endpoints are listed at /api/v1/docs.")
+    return _error(request, 404, "not_found.endpoint", str(message).format(path=request.path))
+
+
 # Messages for the most common kinds of invalid input, by pydantic error type.
 INVALID_INPUT = {
     "missing": _("{field} is missing."),

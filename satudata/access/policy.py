@@ -35,6 +35,8 @@ class Policy(StrEnum):
 
 URL_POLICIES: dict[str, Policy] = {
     "set_language": Policy.PUBLIC,
+    # A JSON 404 for paths under /api/v1/ that no route matches; it shows no data.
+    "api_unknown_endpoint": Policy.PUBLIC,
     "portal:home": Policy.SCOPED,
     "accounts:login": Policy.PUBLIC,
     "accounts:logout": Policy.PUBLIC,

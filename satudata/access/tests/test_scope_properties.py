@@ -287,6 +287,7 @@ def ex_filled(client, world, name):
 
 EXERCISES = {
     "set_language": ex_plain,
+    "api_unknown_endpoint": lambda client, world, name: [(name, _get(client, name, {"rest": "no-such-route/"}))],
     "portal:home": ex_plain,
     "accounts:login": ex_plain,
     "accounts:logout": ex_plain,

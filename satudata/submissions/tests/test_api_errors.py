@@ -154,3 +154,20 @@ def test_too_many_records_gets_413(token, monkeypatch):
     assert response.status_code == 413
     assert response.json() == {"code": "records.too_many", "field": "records",
                                "message": "Push at most 2 records per request."}
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-route/", "/api/v1/submissions/1/no-such-part"])
+def test_unknown_path_gets_json_404_in_both_languages(path, token):
+    answers = {}
+    for language in LANGUAGES:
+        response = Client().get(path, HTTP_ACCEPT_LANGUAGE=language, HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response["Content-Type"].startswith("application/json")
+        answers[language] = {"status": response.status_code, **response.json()}
+
+    for language in LANGUAGES:
+        assert answers[language]["status"] == 404
+        assert answers[language]["code"] == "not_found.endpoint"
+        assert answers[language]["field"] is None
+        assert path in answers[language]["message"]
+    assert answers["en"]["message"].startswith("There is no API endpoint at")
+    assert answers["id"]["message"].startswith("Tidak ada titik akhir API di")
