@@ -30,7 +30,7 @@ def test_sign_in_asks_for_totp_code(page, installation):
 
     page.fill("#id_token", "000000")
     page.click("main button.primary")
-    # The click returns once the answer starts loading; expect() waits for the rendered page.
+    # The click returns once the response starts loading; expect() waits for the rendered page.
     expect(page.locator(".errorlist")).to_have_count(1)
 
     # django-otp refuses codes for 2^(failures-1) seconds after a wrong one.
