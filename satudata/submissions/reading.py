@@ -10,12 +10,15 @@ import csv
 import datetime as dt
 import io
 import math
+import mmap
+import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
 from satudata.submissions.errors import rejected
@@ -108,36 +111,39 @@ def _sniff_zip(path: Path, display_name: str) -> str:
 # -- CSV -------------------------------------------------------------------------------------------
 
 def detect_encoding(path: Path, display_name: str) -> str:
-    """Return "utf-8", "utf-8-sig" or "cp1252"; reject files with NUL bytes."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    offset = 0
-    utf8 = True
+    """Return "utf-8", "utf-8-sig" or "cp1252"; reject files with NUL bytes.
+
+    The file is mapped into memory rather than read, so checking a file of several hundred
+    megabytes copies nothing and builds no Python string.
+    """
     with open(path, "rb") as handle:
-        first = True
-        bom = False
-        while chunk := handle.read(CHUNK_BYTES):
-            if first:
-                bom = chunk.startswith(codecs.BOM_UTF8)
-                first = False
-            nul = chunk.find(b"\x00")
+        if os.fstat(handle.fileno()).st_size == 0:
+            return "utf-8"
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            nul = mapped.find(b"\x00")
             if nul >= 0:
-                raise rejected("file.nul_byte", file=display_name, offset=offset + nul)
-            # ASCII is valid UTF-8, and the check is far cheaper than decoding, but only when
-            # no multibyte character is left open from the previous chunk.
-            if utf8 and not (chunk.isascii() and not decoder.getstate()[0]):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-            offset += len(chunk)
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
+                raise rejected("file.nul_byte", file=display_name, offset=nul)
+            bom = mapped[:3] == codecs.BOM_UTF8
+            utf8 = _is_utf8(mapped)
     if utf8:
         return "utf-8-sig" if bom else "utf-8"
     return "cp1252"
+
+
+def _is_utf8(data: mmap.mmap) -> bool:
+    """Return whether ``data`` is valid UTF-8, checked by Arrow on the mapped bytes in place."""
+    buffer = pa.py_buffer(data)
+    offsets = pa.array([0, buffer.size], type=pa.int64()).buffers()[1]
+    # One Arrow text value spanning the whole file: casting it from binary validates the UTF-8.
+    value = pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, buffer])
+    try:
+        value.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        return False
+    finally:
+        # The mapping cannot be closed while an Arrow buffer still points into it.
+        del value, buffer
+    return True
 
 
 def transcode_to_utf8(path: Path, target: Path, encoding: str, display_name: str) -> None:

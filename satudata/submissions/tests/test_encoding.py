@@ -1,4 +1,5 @@
-"""Encoding detection of CSV files, including characters split across read chunks."""
+"""Encoding detection of CSV files, including a multibyte character that straddles the
+CHUNK_BYTES offset, where reads that go by chunks would split it."""
 
 import codecs
 
@@ -44,3 +45,9 @@ def test_nul_byte_is_rejected(tmp_path):
     path.write_bytes(b"a,b\n1,\x002\n")
     with pytest.raises(FileRejected):
         reading.detect_encoding(path, "nul.csv")
+
+
+def test_empty_file_is_utf8(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    assert reading.detect_encoding(path, "empty.csv") == "utf-8"

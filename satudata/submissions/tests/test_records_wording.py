@@ -7,6 +7,7 @@ import io
 import openpyxl
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from satudata.accounts.models import User
 from satudata.accounts.testing import sign_in_verified
@@ -16,6 +17,13 @@ from satudata.submissions.models import Submission
 from satudata.submissions.tests.test_api import record
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Compare with the English wording, whatever language an earlier test's request left active."""
+    with translation.override("en"):
+        yield
 
 
 def _records_submission(producer, channel: str, records: list[dict]) -> Submission:
