@@ -21,7 +21,7 @@ import polars as pl
 import pyarrow as pa
 from python_calamine import CalamineWorkbook
 
-from satudata.submissions.errors import rejected
+from satudata.submissions.errors import FileRejected, rejected
 
 ROW = "__row"
 HEADER_SEARCH_ROWS = 30
@@ -258,7 +258,11 @@ def inspect_csv(path: Path, display_name: str, known: set[str], work_dir: Path) 
 
 def iter_csv_batches(path: Path, layout: TableLayout, columns: dict[int, str], batch_size: int,
                      display_name: str) -> Iterator[pl.DataFrame]:
-    """Yield frames of ``__row`` plus one text column per mapped column index."""
+    """Return frames of ``__row`` plus one text column per mapped column index.
+
+    Polars starts parsing in its own threads when this is called, not at the first ``next()``, so
+    the caller can prepare its validation while the first batches are read.
+    """
     read_path = Path(layout.decoded_path) if layout.decoded_path else path
     width = len(layout.headers)
     names = [f"c{i}" for i in range(width)]
@@ -278,13 +282,26 @@ def iter_csv_batches(path: Path, layout: TableLayout, columns: dict[int, str], b
         ).select([pl.col(ROW).cast(pl.Int64)] + [pl.col(f"c{i}").alias(code) for i, code in columns.items()])
         # NOTE: collect_batches parses ahead of the consumer (Polars 2.1), so memory keeps most of
         # the parsed file rather than one batch. docs/benchmarks.md gives the measurement.
-        for batch in lazy.collect_batches(chunk_size=batch_size):
-            yield batch
+        batches = lazy.collect_batches(chunk_size=batch_size)
     except pl.exceptions.PolarsError as exc:
-        ragged = _first_ragged_row(read_path, layout)
-        if ragged is not None:
-            raise rejected("file.ragged", file=display_name, row=ragged, columns=width) from None
-        raise rejected("file.csv_invalid", file=display_name, reason=str(exc).splitlines()[0][:300]) from None
+        raise _csv_error(exc, read_path, layout, display_name) from None
+    return _csv_batches(batches, read_path, layout, display_name)
+
+
+def _csv_batches(batches: Iterator[pl.DataFrame], read_path: Path, layout: TableLayout,
+                 display_name: str) -> Iterator[pl.DataFrame]:
+    try:
+        yield from batches
+    except pl.exceptions.PolarsError as exc:
+        raise _csv_error(exc, read_path, layout, display_name) from None
+
+
+def _csv_error(exc: pl.exceptions.PolarsError, read_path: Path, layout: TableLayout, display_name: str) -> FileRejected:
+    """Return the rejection of a file that Polars could not parse: a ragged row, or the parser's reason."""
+    ragged = _first_ragged_row(read_path, layout)
+    if ragged is not None:
+        return rejected("file.ragged", file=display_name, row=ragged, columns=len(layout.headers))
+    return rejected("file.csv_invalid", file=display_name, reason=str(exc).splitlines()[0][:300])
 
 
 def _first_ragged_row(path: Path, layout: TableLayout) -> int | None:
@@ -426,12 +443,18 @@ def inspect_table(path: Path, display_name: str, known_headers: set[str], work_d
 
 def iter_batches(path: Path, layout: TableLayout, columns: dict[int, str], display_name: str,
                  batch_size: int = 200_000) -> Iterator[pl.DataFrame]:
-    """Yield the data rows below the header in batches, skipping rows whose every cell is empty."""
+    """Return the data rows below the header in batches, skipping rows whose every cell is empty.
+
+    A CSV file starts being parsed when this is called (see ``iter_csv_batches``).
+    """
     if layout.file_format == "csv":
         batches = iter_csv_batches(path, layout, columns, batch_size, display_name)
     else:
         batches = iter_workbook_batches(path, layout, columns, batch_size, display_name)
-    text_columns = list(columns.values())
+    return _filled_rows(batches, list(columns.values()))
+
+
+def _filled_rows(batches: Iterator[pl.DataFrame], text_columns: list[str]) -> Iterator[pl.DataFrame]:
     for batch in batches:
         if text_columns:
             # A cell holding only spaces counts as filled here; validation then reports the row.

@@ -251,7 +251,10 @@ def _notes(ctx: RuleContext) -> list[str]:
 
 def _batches(submission: Submission, layout: reading.TableLayout, columns: dict[int, str],
              batch_size: int) -> Iterator[pl.DataFrame]:
-    """The file's rows in batches, with the producer's corrections in place of returned rows."""
+    """Return the file's rows in batches, with the producer's corrections in place of returned rows.
+
+    A CSV file starts being parsed when this is called, in Polars' threads.
+    """
     corrections = {c.row_number: c.values for c in submission.corrections.all()}
     mapped = [name for name in columns.values() if not name.startswith("__col__")]
     correction_frame = None
@@ -260,11 +263,16 @@ def _batches(submission: Submission, layout: reading.TableLayout, columns: dict[
             {"__row": list(corrections), **{name: [v.get(name) for v in corrections.values()] for name in mapped}},
             schema={"__row": pl.Int64, **{name: pl.String for name in mapped}},
         )
-    for batch in reading.iter_batches(submission.raw_path, layout, columns, submission.original_name, batch_size):
-        if correction_frame is not None:
-            batch = batch.update(correction_frame.select([c for c in correction_frame.columns if c in batch.columns]),
-                                 on="__row", how="left", include_nulls=True)
-        yield batch
+    batches = reading.iter_batches(submission.raw_path, layout, columns, submission.original_name, batch_size)
+    if correction_frame is None:
+        return batches
+    return _corrected(batches, correction_frame)
+
+
+def _corrected(batches: Iterator[pl.DataFrame], corrections: pl.DataFrame) -> Iterator[pl.DataFrame]:
+    for batch in batches:
+        yield batch.update(corrections.select([c for c in corrections.columns if c in batch.columns]),
+                           on="__row", how="left", include_nulls=True)
 
 
 ProgressCallback = Callable[[str, int, int | None], None]
@@ -294,11 +302,8 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     standard = spec_from_version(submission.standard_version)
     if submission.kbli_edition:
         declared_kbli_edition(submission.kbli_edition)  # it may have been removed since the upload
-    ctx = rule_context(submission.producer, kbli_edition=submission.kbli_edition)
     layout = reading.TableLayout.from_json(submission.layout)
     columns = mapping.columns
-    validator = Validator(standard, ctx, list(columns.values()) + _constant_columns(submission, mapping))
-    file_checks = FileChecks(unique_keys_of(standard))
     folder = submission.folder
     parts = submission.valid_folder
     # Every run starts from no output, so a run after an interrupted one or after a correction
@@ -309,6 +314,16 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     (folder / "rejected.parquet").unlink(missing_ok=True)
     parts.mkdir(parents=True)
     all_columns = {i: (columns.get(i) or f"__col__{i}") for i in range(len(layout.headers))}
+    # The reader starts before the code lists are prepared, so Polars parses the first batches
+    # of a CSV file meanwhile.
+    try:
+        batches = _batches(submission, layout, all_columns, batch_size)
+    except FileRejected as exc:
+        _mark_rejected(submission, exc)
+        raise
+    ctx = rule_context(submission.producer, kbli_edition=submission.kbli_edition)
+    validator = Validator(standard, ctx, list(columns.values()) + _constant_columns(submission, mapping))
+    file_checks = FileChecks(unique_keys_of(standard))
     rows_read = 0
     error_frames: list[pl.DataFrame] = []
     rejected_frames: list[pl.DataFrame] = []
@@ -318,7 +333,7 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
         pending: Future | None = None
         try:
             estimated = layout.estimated_rows
-            for number, batch in enumerate(_batches(submission, layout, all_columns, batch_size)):
+            for number, batch in enumerate(batches):
                 rows_read += batch.height
                 _report_progress(submission, "validating", rows_read, max(estimated or 0, rows_read) or None,
                                  on_progress)
