@@ -3,10 +3,10 @@
 Run with ``.venv/bin/python bench/ingest.py [--rows 1000000] [--keep]``. One run prints:
 
 a. the generated CSV (cached under bench/out/ across runs);
-b. the time ``pl.read_csv(path, infer_schema=False)`` takes, the floor for reading the file;
-c. receive, inspect and validate through ``satudata.submissions.services``, in rows/s;
+b. the time ``pl.read_csv(path, infer_schema=False)`` takes, the floor for reading the file (best of 3);
+c. receive, inspect and validate through ``satudata.submissions.services``, in rows/s (best of 2);
 d. the peak memory (max RSS) of the process that did (c);
-e. ``frictionless`` validating a slice of the file against the standard's Table Schema;
+e. ``frictionless`` validating a slice of the file against the standard's Table Schema (best of 2);
 f. compiling the valid rows into an empty SQLite registry.
 
 Each step that is measured for time or memory runs in a child process of this script, so the
@@ -33,6 +33,10 @@ OUT = ROOT / "bench" / "out"
 PRODUCER = "kementerian-umkm"
 REFERENCE_YEAR = 2025
 PARSE_REPEATS = 3
+# (c) and (e) are best of two like (b) is best of three: on a virtual machine the first run pays
+# for touching memory the guest has not used before, which writing a 447 MB file does at once.
+VALIDATE_REPEATS = 2
+FRICTIONLESS_REPEATS = 2
 
 # Targets printed next to the figures.
 TARGET_PARSE_RATIO = 2.0
@@ -293,9 +297,9 @@ def print_report(result: dict) -> None:
     print(f"File: {file['path']} ({file['rows']:,} rows, {file['bytes'] / 1e6:,.0f} MB)")
     print()
     rows = [
-        ("b", "bare parse, pl.read_csv (best of 3)", f"{f['parse_seconds']:.2f} s",
+        ("b", f"bare parse, pl.read_csv (best of {PARSE_REPEATS})", f"{f['parse_seconds']:.2f} s",
          f"{f['parse_rows_per_second']:,.0f} rows/s", ""),
-        ("c", "receive + inspect + validate", f"{f['ingest_seconds']:.2f} s",
+        ("c", f"receive + inspect + validate (best of {VALIDATE_REPEATS})", f"{f['ingest_seconds']:.2f} s",
          f"{f['ingest_rows_per_second']:,.0f} rows/s",
          f"{f['ingest_to_parse_ratio']:.2f}x parse (target <= {TARGET_PARSE_RATIO:.0f}x: "
          f"{verdict(f['ingest_to_parse_ratio'] <= TARGET_PARSE_RATIO)})"),
@@ -308,7 +312,7 @@ def print_report(result: dict) -> None:
         ("d", "peak RSS of the process doing (c)", f"{f['ingest_peak_rss_bytes'] / 1024**3:.2f} GiB", "",
          f"target < {TARGET_PEAK_BYTES / 1024**3:.1f} GiB: "
          f"{verdict(f['ingest_peak_rss_bytes'] < TARGET_PEAK_BYTES)}"),
-        ("e", f"frictionless validate, {f['frictionless_rows']:,} rows", f"{f['frictionless_seconds']:.2f} s",
+        ("e", f"frictionless validate, {f['frictionless_rows']:,} rows (best of {FRICTIONLESS_REPEATS})", f"{f['frictionless_seconds']:.2f} s",
          f"{f['frictionless_rows_per_second']:,.0f} rows/s",
          f"ours is {f['ours_to_frictionless_ratio']:.1f}x faster "
          f"(target >= {TARGET_FRICTIONLESS_RATIO:.0f}x: "
@@ -322,6 +326,9 @@ def print_report(result: dict) -> None:
     for row in rows:
         print("  ".join(cell.ljust(widths[i]) if i < 4 else cell for i, cell in enumerate(row)).rstrip())
     print()
+    print("Every run, in seconds: (b) " + ", ".join(f"{x:.2f}" for x in f["parse_seconds_runs"])
+          + "; (c) " + ", ".join(f"{x:.2f}" for x in f["ingest_seconds_runs"])
+          + "; (e) " + ", ".join(f"{x:.2f}" for x in f["frictionless_seconds_runs"]))
     validation = result["validation"]
     print(f"Validation: {validation['rows_read']:,} rows read, {validation['rows_accepted']:,} accepted, "
           f"{validation['error_count']:,} errors")
@@ -390,20 +397,35 @@ def main() -> None:
     print("   preparing an empty installation …", flush=True)
     prepare_home(home)
 
-    print("c. receive, inspect, validate (child process) …", flush=True)
-    validation, ingest_rss = run_child(["--child", "validate", "--home", str(home), "--csv", str(csv_path)])
-    ingest_seconds = sum(validation[k] for k in ("receive_seconds", "inspect_seconds", "validate_seconds"))
+    print(f"c. receive, inspect, validate (child process, best of {VALIDATE_REPEATS}) …", flush=True)
+    validation_runs = []
+    for run in range(VALIDATE_REPEATS):
+        if validation_runs:
+            # The earlier run's files go, so each run writes into memory the machine has used before.
+            shutil.rmtree(home / "files" / "submissions" / str(validation_runs[-1][0]["submission"]),
+                          ignore_errors=True)
+        validation_runs.append(run_child(["--child", "validate", "--home", str(home), "--csv", str(csv_path)]))
+    ingest_runs = [sum(v[k] for k in ("receive_seconds", "inspect_seconds", "validate_seconds"))
+                   for v, _rss in validation_runs]
+    validation, _rss = validation_runs[min(range(VALIDATE_REPEATS), key=ingest_runs.__getitem__)]
+    ingest_seconds = min(ingest_runs)
+    ingest_rss = max(rss for _v, rss in validation_runs)
+    # Only the last run's files are still there to compile; every run validated the same file.
+    last_submission = validation_runs[-1][0]["submission"]
 
-    print(f"e. frictionless on {args.frictionless_rows:,} rows (child process) …", flush=True)
+    print(f"e. frictionless on {args.frictionless_rows:,} rows (child process, best of {FRICTIONLESS_REPEATS}) …",
+          flush=True)
     slice_path, schema_path, recoded = frictionless_inputs(csv_path, args.frictionless_rows,
                                                            validation["mapping"])
-    friction, _friction_rss = run_child(["--child", "frictionless", "--csv", str(slice_path),
-                                         "--schema", str(schema_path)])
+    friction_runs = [run_child(["--child", "frictionless", "--csv", str(slice_path), "--schema", str(schema_path)])[0]
+                     for _run in range(FRICTIONLESS_REPEATS)]
+    friction = min(friction_runs, key=lambda run: run["seconds"])
     friction["recoded"] = recoded
+    friction["seconds_runs"] = [run["seconds"] for run in friction_runs]
 
     print("f. compile (child process) …", flush=True)
     compiled, compile_rss = run_child(["--child", "compile", "--home", str(home),
-                                       "--submission", str(validation["submission"])])
+                                       "--submission", str(last_submission)])
 
     rows = validation["rows_read"]
     ingest_rate = rows / ingest_seconds
@@ -420,6 +442,7 @@ def main() -> None:
         "validate_rows_per_second": rows / validation["validate_seconds"],
         "validate_to_parse_ratio": validation["validate_seconds"] / parse_seconds,
         "ingest_seconds": ingest_seconds,
+        "ingest_seconds_runs": ingest_runs,
         "ingest_rows_per_second": ingest_rate,
         "ingest_to_parse_ratio": ingest_seconds / parse_seconds,
         "ingest_cpu_seconds": validation["ingest_cpu_seconds"],
@@ -428,6 +451,7 @@ def main() -> None:
         "ingest_peak_rss_bytes": ingest_rss,
         "frictionless_rows": friction["rows"],
         "frictionless_seconds": friction["seconds"],
+        "frictionless_seconds_runs": friction["seconds_runs"],
         "frictionless_rows_per_second": friction_rate,
         "ours_to_frictionless_ratio": ingest_rate / friction_rate,
         "compile_seconds": compiled["compile_seconds"],
