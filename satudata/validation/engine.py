@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from satudata.validation.checks import CHECKS, derived_scale, row_checks
-from satudata.validation.fast import FAST_PATHS
+from satudata.validation.fast import FAST_PATHS, FORMS
 from satudata.validation.rules import RULES, RuleContext
 from satudata.validation.specs import StandardSpec, VariableSpec
 
@@ -195,6 +195,7 @@ class Validator:
     def _parse(self, frame: pl.DataFrame) -> pl.DataFrame:
         """Canonical value and error code of every variable, fast pass first."""
         fast_exprs: list[pl.Expr] = [pl.col(INDEX), pl.col(ROW)]
+        forms = self._forms(frame)
         for v in self.variables:
             raw = self._raw(frame, v)
             numeric = self._numeric(frame, v)
@@ -203,6 +204,8 @@ class Validator:
             present = (raw.is_not_null() & (raw.str.len_bytes() > 0)).fill_null(False)
             if fast is None:
                 value, ok = pl.lit(None, dtype=dtype), pl.lit(False)
+            elif v.code in forms:
+                value, ok = fast(raw, numeric, v, self.ctx, forms=forms[v.code])
             else:
                 value, ok = fast(raw, numeric, v, self.ctx)
             ok = present & ok.fill_null(False)
@@ -220,6 +223,22 @@ class Validator:
         for v in self.variables:
             outputs.extend(self._full_rule(frame, parsed, v))
         return parsed.with_columns(outputs).drop([c for c in parsed.columns if c.startswith(("__ok__", "__present__"))])
+
+    def _forms(self, frame: pl.DataFrame) -> dict[str, frozenset[str]]:
+        """Return, for each variable whose fast path has ``FORMS``, the notations some cell of ``frame`` shows."""
+        tests = {
+            (v.code, form): test.any()
+            for v in self.variables if v.datatype in FORMS and v.code in frame.columns
+            for form, test in FORMS[v.datatype](self._raw(frame, v)).items()
+        }
+        if not tests:
+            return {}
+        found = frame.lazy().select([test.alias(f"{code}\x00{form}") for (code, form), test in tests.items()]).collect()
+        forms: dict[str, set[str]] = {code: set() for code, _form in tests}
+        for (code, form), seen in zip(tests, found.row(0), strict=True):
+            if seen:
+                forms[code].add(form)
+        return {code: frozenset(names) for code, names in forms.items()}
 
     def _raw(self, frame: pl.DataFrame, v: VariableSpec) -> pl.Expr:
         return pl.col(v.code).cast(pl.String) if v.code in frame.columns else pl.lit(None, dtype=pl.String)

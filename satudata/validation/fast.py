@@ -6,6 +6,11 @@ through the full rules in ``rules.py``, which parse every notation and name the 
 path must accept a cell only when the full rule would accept it with the same value.
 
 Each function returns ``(value, ok)``; ``value`` has the dtype of the full rule's value.
+
+Some notations occur only in some files: amounts with dots, dates written day first. Parsing
+every cell in each of them costs several times the common case, so the engine first looks,
+once per batch, which of the notations in ``FORMS`` occur, and passes those as ``forms``. A
+notation that no cell of the batch shows can produce no value, so leaving it out changes nothing.
 """
 
 from collections.abc import Callable
@@ -15,7 +20,9 @@ import polars as pl
 from satudata.validation.rules import MAX_EXACT_FLOAT, RuleContext
 from satudata.validation.specs import VariableSpec
 
-FastPath = Callable[[pl.Expr, pl.Expr, VariableSpec, RuleContext], tuple[pl.Expr, pl.Expr]]
+FastPath = Callable[..., tuple[pl.Expr, pl.Expr]]
+# Notations that a fast path parses only where a batch contains them: name → "this cell shows it".
+FormTests = Callable[[pl.Expr], dict[str, pl.Expr]]
 
 
 def _case_variants(aliases: dict[str, str]) -> dict[str, str]:
@@ -28,12 +35,12 @@ def _case_variants(aliases: dict[str, str]) -> dict[str, str]:
 
 
 def text_fast(raw, numeric, spec, ctx):
-    value = raw.str.strip_chars()
     max_length = int(spec.domain.get("max_length", 500))
-    # Bytes are at least as many as characters, so this never accepts a value that is too long.
-    # The full rule turns every run of whitespace into one space, so only such values pass here.
-    single_spaces = ~value.str.contains(r"\s\s|[^\S ]")
-    return value, (value.str.len_bytes() <= max_length) & (value.str.len_bytes() > 0) & single_spaces
+    # The full rule trims the text and turns every run of whitespace into one space, so only a
+    # cell that is already so passes here, as it is. Bytes are at least as many as characters,
+    # so the length test never accepts a value that is too long.
+    normalized = ~raw.str.contains(r"^\s|\s$|\s\s|[^\S ]")
+    return raw, normalized & (raw.str.len_bytes() <= max_length) & (raw.str.len_bytes() > 0)
 
 
 def nib_fast(raw, numeric, spec, ctx):
@@ -81,16 +88,23 @@ def _in_range(value: pl.Expr, spec: VariableSpec) -> pl.Expr:
     return ok
 
 
-def money_fast(raw, numeric, spec, ctx):
+def money_forms(raw: pl.Expr) -> dict[str, pl.Expr]:
+    return {"dotted": raw.str.contains(".", literal=True)}
+
+
+def money_fast(raw, numeric, spec, ctx, forms: frozenset[str] | None = None):
     # A sign is left to the full rule, which rejects "+5" as it does every other unusual notation.
     whole = pl.when(~raw.str.starts_with("+")).then(raw.cast(pl.Int64, strict=False).cast(pl.Float64))
-    # "15000000.00", as database exports write amounts; one or two decimals cannot be a thousands group.
-    cents = pl.when(raw.str.contains(r"^[0-9]+\.[0-9]{1,2}$")).then(raw).cast(pl.Float64, strict=False)
-    # "15.000.000", as people write amounts in Indonesian, and as an entry form receives them.
-    grouped = pl.when(raw.str.contains(r"^[0-9]{1,3}(\.[0-9]{3})+$")).then(
-        raw.str.replace_all(".", "", literal=True)).cast(pl.Float64, strict=False)
     from_number = pl.when(numeric).then(raw.cast(pl.Float64, strict=False))
-    value = pl.coalesce(from_number, whole, cents, grouped)
+    candidates = [from_number, whole]
+    if forms is None or "dotted" in forms:
+        # "15000000.00", as database exports write amounts; one or two decimals cannot be a thousands group.
+        cents = pl.when(raw.str.contains(r"^[0-9]+\.[0-9]{1,2}$")).then(raw).cast(pl.Float64, strict=False)
+        # "15.000.000", as people write amounts in Indonesian, and as an entry form receives them.
+        grouped = pl.when(raw.str.contains(r"^[0-9]{1,3}(\.[0-9]{3})+$")).then(
+            raw.str.replace_all(".", "", literal=True)).cast(pl.Float64, strict=False)
+        candidates += [cents, grouped]
+    value = pl.coalesce(candidates)
     return value, _in_range(value, spec).fill_null(False)
 
 
@@ -120,15 +134,22 @@ def month_fast(raw, numeric, spec, ctx):
     return value, raw.str.contains(r"^[0-9]{1,2}$") & value.is_between(1, 12).fill_null(False)
 
 
-def date_fast(raw, numeric, spec, ctx):
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
+
+
+def date_forms(raw: pl.Expr) -> dict[str, pl.Expr]:
+    return {"%Y-%m-%d": raw.str.slice(4, 1) == "-", "%d/%m/%Y": raw.str.slice(2, 1) == "/",
+            "%d-%m-%Y": raw.str.slice(2, 1) == "-"}
+
+
+def date_fast(raw, numeric, spec, ctx, forms: frozenset[str] | None = None):
     import datetime as dt
 
+    formats = [f for f in DATE_FORMATS if forms is None or f in forms]
+    if not formats:
+        return pl.lit(None, dtype=pl.Date), pl.lit(False)
     ten = raw.str.len_bytes() == 10
-    value = pl.when(ten).then(pl.coalesce(
-        raw.str.to_date("%Y-%m-%d", strict=False),
-        raw.str.to_date("%d/%m/%Y", strict=False),
-        raw.str.to_date("%d-%m-%Y", strict=False),
-    ))
+    value = pl.when(ten).then(pl.coalesce([raw.str.to_date(f, strict=False) for f in formats]))
     low = dt.date.fromisoformat(spec.domain.get("minimum", "1900-01-01"))
     high = dt.date.fromisoformat(spec.domain["maximum"]) if "maximum" in spec.domain else ctx.today
     return value, value.is_between(low, high).fill_null(False)
@@ -190,4 +211,10 @@ FAST_PATHS: dict[str, FastPath] = {
     "boolean": boolean_fast,
 }
 
-__all__ = ["FAST_PATHS", "MAX_EXACT_FLOAT"]
+FORMS: dict[str, FormTests] = {
+    "money": money_forms,
+    "decimal": money_forms,
+    "date": date_forms,
+}
+
+__all__ = ["FAST_PATHS", "FORMS", "MAX_EXACT_FLOAT"]

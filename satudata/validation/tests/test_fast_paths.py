@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from satudata.reference.lookups import CodeListLookup, RegionLookup
 from satudata.submissions.reading import cell_text
 from satudata.validation.engine import VALUE_TYPES
-from satudata.validation.fast import FAST_PATHS
+from satudata.validation.fast import FAST_PATHS, FORMS
 from satudata.validation.rules import RULES, RuleContext
 from satudata.validation.specs import VariableSpec
 
@@ -56,12 +56,21 @@ SPECS = {
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def fast_and_full(cells: list[str | None], numeric: list[bool], spec: VariableSpec) -> pl.DataFrame:
-    """Return, per cell, whether the fast path accepted it, its value, and the full rule's value and error."""
+def fast_and_full(cells: list[str | None], numeric: list[bool], spec: VariableSpec,
+                  probed: bool = False) -> pl.DataFrame:
+    """Return, per cell, whether the fast path accepted it, its value, and the full rule's value and error.
+
+    With ``probed``, the fast path parses only the ``FORMS`` that some cell shows, as the engine builds it.
+    """
     frame = pl.DataFrame({"x": cells, "num": numeric}, schema={"x": pl.String, "num": pl.Boolean})
     raw, flag = pl.col("x"), pl.col("num")
     dtype = VALUE_TYPES[spec.datatype]
-    value, ok = FAST_PATHS[spec.datatype](raw, flag, spec, CONTEXT)
+    if probed:
+        tests = FORMS[spec.datatype](raw)
+        forms = frozenset(form for form, test in tests.items() if frame.select(test.any()).item())
+        value, ok = FAST_PATHS[spec.datatype](raw, flag, spec, CONTEXT, forms=forms)
+    else:
+        value, ok = FAST_PATHS[spec.datatype](raw, flag, spec, CONTEXT)
     present = (raw.is_not_null() & (raw.str.len_bytes() > 0)).fill_null(False)
     ok = present & ok.fill_null(False)
     # The full rule receives the cell as the engine passes it: trimmed, with an empty cell as null.
@@ -79,12 +88,13 @@ def fast_and_full(cells: list[str | None], numeric: list[bool], spec: VariableSp
 
 def assert_fast_agrees(cells: list[str | None], spec: VariableSpec,
                        numeric: list[bool] | None = None) -> None:
-    result = fast_and_full(cells, numeric or [False] * len(cells), spec)
-    accepted = result.filter(pl.col("ok"))
-    rejected_by_rule = accepted.filter(pl.col("error").is_not_null())
-    assert rejected_by_rule.height == 0, f"fast path accepts cells the full rule rejects:\n{rejected_by_rule}"
-    different = accepted.filter(pl.col("fast").ne_missing(pl.col("full")))
-    assert different.height == 0, f"fast path and full rule give different values:\n{different}"
+    for probed in (False, True) if spec.datatype in FORMS else (False,):
+        result = fast_and_full(cells, numeric or [False] * len(cells), spec, probed)
+        accepted = result.filter(pl.col("ok"))
+        rejected_by_rule = accepted.filter(pl.col("error").is_not_null())
+        assert rejected_by_rule.height == 0, f"fast path accepts cells the full rule rejects:\n{rejected_by_rule}"
+        different = accepted.filter(pl.col("fast").ne_missing(pl.col("full")))
+        assert different.height == 0, f"fast path and full rule give different values:\n{different}"
 
 
 def _noisy(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
@@ -214,7 +224,8 @@ def test_other_fast_paths_agree(cells, numeric):
 def test_fast_paths_accept_clean_cells():
     """The property tests above pass trivially if no cell is accepted; these must be."""
     cases = {
-        "money": ["15000000", "15000000.50"], "integer": ["3"], "date": ["1990-03-12", "12/03/1990"],
+        "money": ["15000000", "15000000.50", "15.000.000"], "integer": ["3"],
+        "date": ["1990-03-12", "12/03/1990", "12-03-1990"],
         "nik": ["3273015203900001"], "phone": ["081234567890"], "region": ["32.73.01.1001", "3273011001"],
         "text": ["Warung Siti"], "latitude": ["-6.914744"], "year": ["2019"], "month": ["5"],
         "boolean": ["Tidak"], "code": ["PEREMPUAN"],
@@ -222,3 +233,8 @@ def test_fast_paths_accept_clean_cells():
     for kind, cells in cases.items():
         result = fast_and_full(cells, [False] * len(cells), SPECS[kind])
         assert result.get_column("ok").all(), f"{kind}: {result}"
+        if kind in FORMS:
+            # Each cell alone, so the batch shows that cell's notation only.
+            for cell in cells:
+                probed = fast_and_full([cell], [False], SPECS[kind], probed=True)
+                assert probed.get_column("ok").all(), f"{kind}, forms of {cell!r} only: {probed}"
