@@ -127,6 +127,50 @@ class NameMatch:
     parent_name: str = ""
 
 
+class LearnedSpellings:
+    """Province and regency names of one file that ``exact_paths`` lacks, with the regency they name.
+
+    Exports write a few regencies their own way ("KAB. TOLI-TOLI", "KAB. KEP. SIAU TAGULANDANG
+    BIARO"). Once level-by-level matching has placed one village under such a spelling, the
+    other villages written under it are found with the one join too, rather than by matching
+    level by level again in every batch.
+    """
+
+    def __init__(self) -> None:
+        self.regencies: set[tuple[str, str]] = set()
+        self.paths: pl.DataFrame | None = None
+
+    def learn(self, index: "RegionNameIndex", lowered: pl.DataFrame, codes: pl.Series) -> None:
+        """Add the spellings of the tuples that level-by-level matching placed in a village.
+
+        ``lowered`` has the tuples' lower-cased names ``__n1`` to ``__n4``, ``codes`` their villages.
+        Level-by-level matching resolves a regency from the province's and the regency's names
+        alone, so every village that ``exact_paths`` lists under that regency resolves alike when
+        written under the same two names.
+        """
+        placed = lowered.select("__n1", "__n2").with_columns(codes.str.slice(0, 5).alias("__regency"))
+        placed = placed.filter(pl.col("__regency").is_not_null()).unique()
+        new = [(n1, n2, regency) for n1, n2, regency in placed.iter_rows() if (n1, n2) not in self.regencies]
+        if not new:
+            return
+        self.regencies.update((n1, n2) for n1, n2, _regency in new)
+        # A spelling that the list itself uses is in ``exact_paths`` already, because such a tuple
+        # failed at a lower level. Adding its paths again would give a tuple two matches.
+        spellings = pl.DataFrame(new, schema=["__n1", "__n2", "__regency"], orient="row").join(
+            index.exact_paths.select("__n1", "__n2"), on=["__n1", "__n2"], how="anti")
+        if not spellings.height:
+            return
+        paths = (
+            index.exact_paths.drop("__n1", "__n2")
+            .with_columns(pl.col("__code").str.slice(0, 5).alias("__regency"))
+            .join(spellings, on="__regency")
+            .select("__n1", "__n2", "__n3", "__n4", "__code")
+            # ``exact_paths`` lists a kabupaten's villages under two spellings of its name.
+            .unique(["__n1", "__n2", "__n3", "__n4"])
+        )
+        self.paths = paths if self.paths is None else pl.concat([self.paths, paths])
+
+
 class RegionNameIndex:
     """Children of every region, keyed by normalized name, for one edition."""
 
@@ -261,18 +305,23 @@ class RegionNameIndex:
             .drop("__taken")
         )
 
-    def resolve_frame(self, tuples: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    def resolve_frame(self, tuples: pl.DataFrame, columns: list[str],
+                      learned: LearnedSpellings | None = None) -> pl.DataFrame:
         """Resolve distinct name tuples (one column per level, province first) to codes.
 
         Returns ``tuples`` with ``__code``, ``__error``, ``__error_level`` and ``__detail``.
         Tuples written as the list writes them are found in ``exact_paths`` with one join. The
         others are matched level by level, with exact names in bulk. The few names that match no
         region or several regions go through ``match_child``, which also tries other spellings
-        and lists the candidates for the message.
+        and lists the candidates for the message. ``learned`` carries the spellings that earlier
+        calls for the same file placed level by level, and is updated with this call's.
         """
         if len(columns) == 4:
             lowered = tuples.select([pl.col(c).str.to_lowercase().alias(f"__n{i}") for i, c in enumerate(columns, 1)])
-            found = lowered.join(self.exact_paths, on=["__n1", "__n2", "__n3", "__n4"], how="left",
+            paths = self.exact_paths
+            if learned is not None and learned.paths is not None:
+                paths = pl.concat([paths, learned.paths])
+            found = lowered.join(paths, on=["__n1", "__n2", "__n3", "__n4"], how="left",
                                  maintain_order="left").get_column("__code")
             if found.null_count() < tuples.height:
                 position = pl.int_range(pl.len(), dtype=pl.UInt32).alias("__position")
@@ -280,10 +329,16 @@ class RegionNameIndex:
                 rest = numbered.filter(pl.col("__code").is_null())
                 resolved = self._resolve_levels(rest.drop("__code", "__position"), columns).with_columns(
                     rest.get_column("__position"))
+                if learned is not None:
+                    learned.learn(self, lowered.filter(found.is_null()), resolved.get_column("__code"))
                 direct = numbered.filter(pl.col("__code").is_not_null()).with_columns(
                     pl.lit(None, dtype=pl.String).alias("__error"), pl.lit(None, dtype=pl.Int32).alias("__error_level"),
                     pl.lit(None, dtype=pl.String).alias("__detail"))
                 return pl.concat([direct.select(resolved.columns), resolved]).sort("__position").drop("__position")
+            resolved = self._resolve_levels(tuples, columns)
+            if learned is not None:
+                learned.learn(self, lowered, resolved.get_column("__code"))
+            return resolved
         return self._resolve_levels(tuples, columns)
 
     def _resolve_levels(self, tuples: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

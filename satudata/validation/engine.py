@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from satudata.reference.names import LearnedSpellings
 from satudata.validation.checks import CHECKS, derived_scale, row_checks
 from satudata.validation.fast import FAST_PATHS, FORMS
 from satudata.validation.rules import RULES, RuleContext
@@ -71,6 +72,7 @@ class Validator:
         self.labels = {v.code: v.label or v.code for v in standard.variables}
         # Resolved region name tuples of the file so far; see ``_resolved_tuples``.
         self._name_cache: pl.DataFrame | None = None
+        self._spellings = LearnedSpellings()
 
     # -- region names ------------------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class Validator:
                 .join(wanted, on="__tkey", how="semi")
                 .unique("__tkey")
             )
-            result = self.ctx.regions.names.resolve_frame(wanted.select(generic), generic)
+            result = self.ctx.regions.names.resolve_frame(wanted.select(generic), generic, self._spellings)
             result = result.with_columns(wanted.get_column("__tkey"), wanted.get_column("__tcheck")).select(
                 "__tkey", "__tcheck", "__code", "__error", "__error_level", "__detail"
             )

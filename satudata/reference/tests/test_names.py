@@ -122,3 +122,31 @@ def test_exact_paths_match_level_resolution():
     assert joined.columns == levels.columns
     assert joined.equals(levels)
     assert joined.get_column("__code").null_count() < tuples.height
+
+
+def test_learned_spellings_resolve_like_levels():
+    """A regency spelled as the list does not spell it. Once one village under that spelling is
+    placed level by level, the join finds the file's other villages under it. Codes and errors are
+    those of level-by-level matching."""
+    from satudata.reference.names import LearnedSpellings
+
+    names = region_lookup().names
+    entries = {code: name for code, _level, name, _parent in region_lookup().entries}
+    regency = next(code for code, level, name, _parent in region_lookup().entries
+                   if level == 2 and name.startswith("Kabupaten ") and code.startswith("32"))
+    villages = sorted(c for c, level, _n, _p in region_lookup().entries if level == 4 and c.startswith(regency + "."))
+    spelled = "KAB " + entries[regency].removeprefix("Kabupaten ").upper().replace(" ", "  ")
+    rows = [(entries[c[:2]], spelled, entries[c[:8]], entries[c]) for c in villages]
+    # A district name the list does not use: the learned paths must not place it either.
+    rows.append((entries[regency[:2]], spelled, "TIDAK ADA", "TIDAK ADA"))
+    first = pl.DataFrame(rows[:1], schema=["p", "k", "d", "v"], orient="row")
+    rest = pl.DataFrame(rows[1:], schema=["p", "k", "d", "v"], orient="row")
+    learned = LearnedSpellings()
+
+    assert names.resolve_frame(first, ["p", "k", "d", "v"], learned).get_column("__code").to_list() == villages[:1]
+    assert learned.paths is not None
+    assert learned.paths.height >= len(villages) // 2
+    joined = names.resolve_frame(rest, ["p", "k", "d", "v"], learned)
+    levels = names._resolve_levels(rest, ["p", "k", "d", "v"])
+    assert joined.equals(levels)
+    assert joined.get_column("__code").null_count() < rest.height
