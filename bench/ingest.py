@@ -399,7 +399,7 @@ def main() -> None:
 
     print(f"c. receive, inspect, validate (child process, best of {VALIDATE_REPEATS}) …", flush=True)
     validation_runs = []
-    for run in range(VALIDATE_REPEATS):
+    for _run in range(VALIDATE_REPEATS):
         if validation_runs:
             # The earlier run's files go, so each run writes into memory the machine has used before.
             shutil.rmtree(home / "files" / "submissions" / str(validation_runs[-1][0]["submission"]),

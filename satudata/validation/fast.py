@@ -14,13 +14,21 @@ notation that no cell of the batch shows can produce no value, so leaving it out
 """
 
 from collections.abc import Callable
+from typing import Protocol
 
 import polars as pl
 
 from satudata.validation.rules import MAX_EXACT_FLOAT, RuleContext
 from satudata.validation.specs import VariableSpec
 
-FastPath = Callable[..., tuple[pl.Expr, pl.Expr]]
+
+class FastPath(Protocol):
+    """A fast path; those listed in ``FORMS`` also take ``forms``, the notations a batch shows."""
+
+    def __call__(self, raw: pl.Expr, numeric: pl.Expr, spec: VariableSpec, ctx: RuleContext,
+                 /) -> tuple[pl.Expr, pl.Expr]: ...
+
+
 # Notations that a fast path parses only where a batch contains them: name → "this cell shows it".
 FormTests = Callable[[pl.Expr], dict[str, pl.Expr]]
 
