@@ -347,6 +347,17 @@ def draft_record(draft: Submission | None, sequence: int) -> SubmissionRecord | 
     return draft.records.filter(sequence=sequence).first()
 
 
+def record_position(draft: Submission | None, sequence: int) -> int:
+    """Return the number a record is shown with: its position in the draft, 1 for the first.
+
+    Sequences keep gaps where records were deleted, while the submitted file numbers the records
+    by position, and error reports name them so. The draft shows the same numbers.
+    """
+    if draft is None:
+        return 0
+    return draft.records.filter(sequence__lte=sequence).count()
+
+
 def _serialize_writes_of(user) -> None:
     """Lock the user's row until the transaction ends, so two saves from two browser tabs cannot
     open two drafts or take the same record number."""

@@ -42,8 +42,9 @@ def draft(request: HttpRequest) -> HttpResponse:
     version = services.draft_version(current)
     records = services.draft_records(current)
     headline = services.headline_variables(version)
-    items = [{"sequence": r.sequence, "summary": services.headline_values(version, headline, r.values),
-              "updated_at": r.updated_at} for r in records]
+    items = [{"sequence": r.sequence, "number": number, "updated_at": r.updated_at,
+              "summary": services.headline_values(version, headline, r.values)}
+             for number, r in enumerate(records, start=1)]
     return render(request, "entry/draft.html", {
         "draft": current, "version": version, "items": items,
         "headline": [label for _code, label in services.headline_labels(version, headline)],
@@ -73,7 +74,8 @@ def record(request: HttpRequest, sequence: int | None = None) -> HttpResponse:
             messages.error(request, exc.message)
             return redirect("entry:draft")
         if check.ok:
-            messages.success(request, _("Record {number} saved.").format(number=saved))
+            number = services.record_position(services.current_draft(user), saved)
+            messages.success(request, _("Record {number} saved.").format(number=number))
             if "another" in request.POST:
                 return redirect("entry:new")
             return redirect("entry:draft")
@@ -84,6 +86,7 @@ def record(request: HttpRequest, sequence: int | None = None) -> HttpResponse:
     sections = services.form_sections(user, version, values, errors)
     return render(request, "entry/record.html", {
         "sections": sections, "sequence": sequence, "version": version, "draft": current,
+        "number": services.record_position(current, sequence) if sequence is not None else None,
         "regions": services.entry_region_label(user),
     }, status=status)
 
@@ -91,12 +94,13 @@ def record(request: HttpRequest, sequence: int | None = None) -> HttpResponse:
 @entry_user_only
 @require_POST
 def delete(request: HttpRequest, sequence: int) -> HttpResponse:
+    number = services.record_position(services.current_draft(request.user), sequence)
     try:
         services.delete_record(request.user, sequence)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("Record {number} deleted.").format(number=sequence))
+        messages.success(request, _("Record {number} deleted.").format(number=number))
     return redirect("entry:draft")
 
 

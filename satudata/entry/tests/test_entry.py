@@ -222,6 +222,27 @@ def test_deleting_a_record_removes_it_from_the_draft(enumerator_client, enumerat
     assert list(services.current_draft(enumerator).records.values_list("sequence", flat=True)) == [2]
 
 
+def test_numbers_follow_position_after_delete(enumerator_client, enumerator):
+    # Record numbers in the draft are the ones the submitted file and its error report use.
+    enumerator_client.post(reverse("entry:new"), VALID)
+    enumerator_client.post(reverse("entry:new"), record_with(business_name="Kedai Kopi", nib="1234567890123"))
+    enumerator_client.post(reverse("entry:new"), record_with(business_name="Toko Roti", nib="1234567890124"))
+
+    deleted = enumerator_client.post(reverse("entry:delete", args=[2]), follow=True)
+    page = enumerator_client.get(reverse("entry:draft")).content.decode()
+    edit = enumerator_client.get(reverse("entry:edit", args=[3])).content.decode()
+
+    assert "Data 2 telah dihapus." in deleted.content.decode()
+    assert page.count('class="badge">#') == 2
+    assert 'class="badge">#2<' in page
+    assert 'class="badge">#3<' not in page
+    assert 'id="record-3"' in page
+    assert "Toko Roti" in page
+    assert "<h1>" in edit
+    assert "3</h1>" not in edit
+    assert "2</h1>" in edit
+
+
 # -- region and producer scope --------------------------------------------------------------------
 
 def test_save_rejects_village_outside_region(enumerator_client, enumerator):
