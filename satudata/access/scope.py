@@ -122,6 +122,14 @@ def forget_scope(user) -> None:
         delattr(user, _CACHE_ATTRIBUTE)
 
 
+def regions_within(outer: tuple[str, ...], inner: list[str] | tuple[str, ...] | None) -> bool:
+    """Return whether ``inner`` names regions and each lies in one of ``outer`` (all of Indonesia when empty)."""
+    if not inner:
+        return False
+    return all(not outer or any(code == region or code.startswith(region + ".") for region in outer)
+               for code in inner)
+
+
 def _compute_scope(user) -> Scope:
     from satudata.access.models import has_statement_on_record
 
@@ -137,6 +145,9 @@ def _compute_scope(user) -> Scope:
             return NO_ACCESS
         producer = user.producer
         regions = (producer.region_code,) if producer.region_code else ()
+        if user.role == Role.ENUMERATOR and regions_within(regions, user.region_scope):
+            # An enumerator works in part of the producer's area and reads the registry of that part.
+            regions = tuple(user.region_scope)
         kbli = tuple(producer.kbli_sectors or ())
         return Scope(
             everything=not regions and not kbli,

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from satudata.access.models import ConfidentialityStatement
@@ -104,6 +104,10 @@ def visible(person: Person, row: Row, rows: list[Row]) -> bool:
         return True
     if role in (Role.PRODUCER, Role.ENUMERATOR):
         region_ok = not person.producer_region or in_region(row.village, person.producer_region)
+        inside = all(not person.producer_region or in_region(r, person.producer_region) for r in person.regions)
+        if role == Role.ENUMERATOR and person.regions and inside:
+            # Account creation keeps an enumerator's regions inside the producer's.
+            region_ok = any(in_region(row.village, r) for r in person.regions)
         sector_ok = not person.producer_sectors or in_sectors(row, person.producer_sectors)
         return region_ok and sector_ok
     if role == Role.BUSINESS_OWNER:
@@ -464,6 +468,10 @@ def check_url(client: Client, world: World, name: str, view) -> None:
 @settings(max_examples=8, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(specs=rows_strategy, person=person_strategy)
+# An enumerator of the Kota Bandung producer who works in one of its districts.
+@example(specs=[("32.73.01.1001", "G", "MIKRO"), ("32.73.02.1003", "G", "MIKRO")],
+         person=Person(role=Role.ENUMERATOR, regions=("32.73.01",), sectors=(), by_name=True, statement=True,
+                       producer_region="32.73", producer_sectors=(), owner_row=0, own_submission=True))
 def test_no_url_shows_records_outside_scope(specs, person):
     urls = all_urls()
     with transaction.atomic():
