@@ -106,9 +106,9 @@ def _code_options(variable: Variable, lookup: CodeListLookup | None) -> list[Opt
     level = int((variable.domain or {}).get("level", 0))
     if level:
         codes = lookup.codes(level).to_list()
-        return [Option(code, f"{code} · {lookup.labels[code]}" if code in lookup.labels else code)
+        return [Option(code, f"{code} · {lookup.label(code)}" if code in lookup.labels else code)
                 for code in sorted(codes)]
-    return [Option(code, label) for code, label in lookup.labels.items()]
+    return [Option(code, label) for code, label in lookup.localized_labels().items()]
 
 
 # Selects stay usable on a phone up to this many options; longer lists are typed with suggestions.

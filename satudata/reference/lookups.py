@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
+from django.utils import translation
 
 from satudata.reference.names import RegionNameIndex
 
@@ -30,6 +31,18 @@ class CodeListLookup:
     aliases: dict[str, str]
     labels: dict[str, str]
     parents: dict[str, str] = field(default_factory=dict)
+    # English labels, where the list has them (the KBLI list of BPS is in Indonesian only).
+    labels_en: dict[str, str] = field(default_factory=dict)
+
+    def label(self, code: str) -> str | None:
+        """Return the code's label in the active language, falling back to the Indonesian one."""
+        if translation.get_language() == "en" and self.labels_en.get(code):
+            return self.labels_en[code]
+        return self.labels.get(code)
+
+    def localized_labels(self) -> dict[str, str]:
+        """Return every code's label in the active language, in the list's order."""
+        return {code: self.label(code) or code for code in self.labels}
 
     def codes(self, level: int | None = None) -> pl.Series:
         if level is None:
@@ -260,9 +273,13 @@ def code_list_lookup(kind: str, edition_name: str | None = None) -> CodeListLook
             return None
         aliases: dict[str, str] = {}
         labels: dict[str, str] = {}
+        labels_en: dict[str, str] = {}
         parents: dict[str, str] = {}
-        for code, name, parent, entry_aliases in edition.entries.values_list("code", "name", "parent_code", "aliases"):
+        entries = edition.entries.values_list("code", "name", "name_en", "parent_code", "aliases")
+        for code, name, name_en, parent, entry_aliases in entries:
             labels[code] = name
+            if name_en:
+                labels_en[code] = name_en
             parents[code] = parent
             aliases[normalize_alias(code)] = code
             if name:
@@ -277,6 +294,7 @@ def code_list_lookup(kind: str, edition_name: str | None = None) -> CodeListLook
             aliases=aliases,
             labels=labels,
             parents=parents,
+            labels_en=labels_en,
         )
         _cache.code_lists[key] = lookup
         return lookup

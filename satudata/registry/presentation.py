@@ -89,7 +89,7 @@ def code_label(kind: str, code: str) -> str:
     from satudata.reference.lookups import code_list_lookup
 
     lookup = code_list_lookup(kind)
-    return (lookup.labels.get(code) if lookup and code else None) or code
+    return (lookup.label(code) if lookup and code else None) or code
 
 
 def history_of(business: Business) -> list[BusinessVersion]:

@@ -37,10 +37,10 @@ def label_of(grouping: str, key: str) -> str:
         return regions.names.name_of(key) if regions else key
     if grouping in ("kbli", "division"):
         kbli = code_list_lookup("kbli")
-        return (kbli.labels.get(key) or "") if kbli else ""
+        return (kbli.label(key) or "") if kbli else ""
     if grouping == "scale":
         scales = code_list_lookup("business_scale")
-        return (scales.labels.get(key) or key) if scales else key
+        return (scales.label(key) or key) if scales else key
     return key
 
 

@@ -62,14 +62,14 @@ def business_list(request: HttpRequest) -> HttpResponse:
     businesses = queries.search(scoped_businesses(request.user), text=text, region=region, kbli=kbli, scale=scale)
     page = Paginator(businesses.order_by("umkm_code"), 50).get_page(request.GET.get("page"))
     scales = code_list_lookup("business_scale")
-    scale_labels = scales.labels if scales else {}
+    scale_labels = scales.localized_labels() if scales else {}
     rows = [(business, scale_labels.get(business.scale) or business.scale) for business in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "registry/list.html", {
         "page": page, "businesses": page.object_list, "rows": rows, "selects": selects, "q": text,
         "kbli": kbli,
-        "scale": scale, "scales": list(scales.labels.items()) if scales else [], "query": query.urlencode(),
+        "scale": scale, "scales": list(scale_labels.items()), "query": query.urlencode(),
     })
 
 

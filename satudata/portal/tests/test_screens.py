@@ -222,6 +222,23 @@ def test_registry_list_shows_scale_label(walidata_client, tmp_path, producer_ban
     assert "MIKRO" not in rows
 
 
+def test_english_screens_show_english_code_labels(walidata_client, tmp_path, producer_bandung):
+    from satudata.registry.models import Business
+
+    submit(write_csv(tmp_path / "b.csv", rows_with({"Status badan usaha": "perorangan"})), producer_bandung)
+    business = Business.objects.get()
+    walidata_client.cookies["django_language"] = "en"
+    rows = walidata_client.get(reverse("registry:list")).content.decode().split("<tbody>")[1]
+    detail = walidata_client.get(reverse("registry:detail", args=[business.umkm_code])).content.decode()
+    counts = walidata_client.get(reverse("registry:counts")).content.decode()
+
+    assert "<td>Micro</td>" in rows
+    assert "Usaha mikro" not in rows
+    assert "Sole proprietor / unincorporated" in detail
+    assert "Perorangan / belum berbadan usaha" not in detail
+    assert "Micro" in counts
+
+
 def test_producer_without_by_name_access_sees_masked_nik(bandung_client, tmp_path, producer_bandung):
     from satudata.registry.models import Business
 
