@@ -154,6 +154,30 @@ def test_verify_names_first_of_entries_deleted_at_end():
     assert [p["kind"] for p in report["problems"]] == ["head_mismatch"]
 
 
+def test_verify_accepts_entries_appended_while_reading(monkeypatch):
+    from satudata.audit import verification
+
+    append(3)
+    fast_digest_for = verification._fast_digest_for
+
+    def appending_digest_for(vendor):
+        digest = fast_digest_for(vendor)
+        appended = []
+
+        def digest_and_append(row):
+            # Another request records an entry after the first rows were read.
+            if not appended:
+                appended.extend(append(1))
+            return digest(row)
+
+        return digest_and_append
+
+    monkeypatch.setattr(verification, "_fast_digest_for", appending_digest_for)
+    status, report = run_verify()
+    assert report["problems"] == []
+    assert status == 0
+
+
 def test_verify_catches_rehashed_chain_through_checkpoint():
     from satudata.audit.services import entry_digest, hashed_fields
 
