@@ -102,7 +102,8 @@ def empty_registry(reset: bool) -> None:
         sys.exit(f"The registry is not empty ({counts}); run with --reset to delete its rows first.")
     tables = [m._meta.db_table for m in (TransactionRecord, BusinessVersion, Business, Owner)]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {', '.join(tables)}")
+        # CASCADE also empties the tables that point at businesses, such as the linkage merges.
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
     print(f"deleted {counts}")
 
 

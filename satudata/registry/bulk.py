@@ -223,7 +223,7 @@ def sqlite_bulk_settings() -> Iterator[None]:
 
 @contextmanager
 def indexes_deferred(indexes: dict[str, set[tuple[str, ...]]]) -> Iterator[list[str]]:
-    """On SQLite, drop the given indexes of empty tables and build them again at the end.
+    """Drop the given indexes of empty tables and build them again at the end (SQLite, PostgreSQL).
 
     ``indexes`` maps each table to the column tuples of its indexes to defer. Worth it for
     indexes whose keys arrive in random order: building one from a million rows costs a
@@ -233,22 +233,54 @@ def indexes_deferred(indexes: dict[str, set[tuple[str, ...]]]) -> Iterator[list[
 
     Must run inside the transaction that loads the rows: if the load raises, the rollback
     restores the indexes and nothing is built. Yields the names of the deferred indexes.
-    On other databases, and for tables that already have rows, nothing changes.
+    On PostgreSQL, dropping an index locks its table until the transaction ends, so reads of
+    the still empty registry wait for the load. On other databases, and for tables that already
+    have rows, nothing changes.
     """
     deferred: list[tuple[str, str]] = []
-    if connection.vendor == "sqlite":
+    find = {"sqlite": _indexes_on, "postgresql": _postgres_indexes_on}.get(connection.vendor)
+    if find is not None:
         with connection.cursor() as cursor:
             for table, columns in indexes.items():
                 cursor.execute(f"SELECT 1 FROM {connection.ops.quote_name(table)} LIMIT 1")  # noqa: S608
                 if cursor.fetchone() is None:
-                    deferred.extend(_indexes_on(cursor, table, columns))
+                    deferred.extend(find(cursor, table, columns))
             for name, _sql in deferred:
                 cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield [name for name, _sql in deferred]
     if deferred:
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # PostgreSQL builds no index on a table with foreign-key checks still pending, and
+                # Django's foreign keys are checked at commit. Run those checks now instead.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             for _name, sql in deferred:
                 cursor.execute(sql)
+            if connection.vendor == "postgresql":
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _postgres_indexes_on(cursor, table: str, wanted: set[tuple[str, ...]]) -> list[tuple[str, str]]:
+    """Return (name, CREATE statement) of the non-unique indexes of ``table`` on one of ``wanted``.
+
+    Only plain indexes of the table's columns count. An index on an expression or with a
+    condition is left in place.
+    """
+    cursor.execute(
+        """
+        SELECT index_class.relname, pg_get_indexdef(ix.indexrelid),
+               array_agg(attribute.attname ORDER BY key.position)
+        FROM pg_index ix
+        JOIN pg_class index_class ON index_class.oid = ix.indexrelid
+        CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS key(attnum, position)
+        JOIN pg_attribute attribute ON attribute.attrelid = ix.indrelid AND attribute.attnum = key.attnum
+        WHERE ix.indrelid = %s::regclass AND NOT ix.indisunique AND NOT ix.indisprimary
+              AND ix.indpred IS NULL AND ix.indexprs IS NULL
+        GROUP BY index_class.relname, ix.indexrelid
+        """,
+        [connection.ops.quote_name(table)],
+    )
+    return [(name, sql) for name, sql, columns in cursor.fetchall() if tuple(columns) in wanted]
 
 
 def _indexes_on(cursor, table: str, wanted: set[tuple[str, ...]]) -> list[tuple[str, str]]:

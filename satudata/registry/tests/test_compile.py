@@ -389,3 +389,30 @@ def test_region_filters_use_the_region_index():
                 cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
                 plan = " ".join(str(row[-1]) for row in cursor.fetchall())
             assert "registry_business_region" in plan, plan
+
+
+def test_deferred_indexes_are_rebuilt_alike():
+    # Runs on SQLite and, with DATABASE_URL, on PostgreSQL, whose catalogs are read differently.
+    from django.db import transaction
+
+    from satudata.registry import bulk
+
+    table = Business._meta.db_table
+    wanted = {("scale",), ("kbli_category",)}
+
+    def plain_indexes() -> dict[str, tuple[str, ...]]:
+        with connection.cursor() as cursor:
+            found = connection.introspection.get_constraints(cursor, table)
+        return {name: tuple(c["columns"]) for name, c in found.items()
+                if c["index"] and not c["unique"] and not c["primary_key"]}
+
+    before = plain_indexes()
+    with transaction.atomic():
+        with bulk.indexes_deferred({table: wanted}) as deferred:
+            during = plain_indexes()
+        after = plain_indexes()
+
+    assert sorted(deferred) == sorted(name for name, columns in before.items() if columns in wanted)
+    assert len(deferred) == 2
+    assert not set(deferred) & set(during)
+    assert after == before
