@@ -30,6 +30,7 @@ class Action(models.TextChoices):
     SUBMISSION_COMPILED = "submission.compiled", _("Submission compiled into the registry")
     SUBMISSION_FAILED = "submission.failed", _("Submission failed")
     SUBMISSION_RETURNED = "submission.returned", _("Submission returned to the producer")
+    DRAFT_RECORDS_CHANGED = "submission.records_changed", _("Records of a draft added, changed or deleted")
     MAPPING_SAVED = "mapping.saved", _("Column mapping saved")
     REGISTRY_VIEWED = "registry.viewed", _("Registry record viewed")
     REGISTRY_EXPORTED = "registry.exported", _("Registry exported")

@@ -384,7 +384,7 @@ def save_record(user, values: dict[str, str], *,
     if sequence is None:
         sequence = services.add_records(draft, [values], user=user)
     else:
-        services.replace_record(draft, sequence, values)
+        services.replace_record(draft, sequence, values, user=user)
     return check, sequence
 
 
@@ -396,7 +396,7 @@ def delete_record(user, sequence: int) -> None:
     draft = current_draft(user)
     if draft_record(draft, sequence) is None:
         raise EntryError(_("Record {sequence} is not in your draft."), sequence=sequence)
-    services.remove_record(draft, sequence)
+    services.remove_record(draft, sequence, user=user)
 
 
 @transaction.atomic

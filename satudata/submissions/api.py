@@ -212,7 +212,7 @@ def push_records(request: HttpRequest, submission_id: int, payload: RecordsIn):
         if submission is None:
             raise Http404
         # add_records rejects a submission that is no longer a draft (409).
-        total = services.add_records(submission, payload.records)
+        total = services.add_records(submission, payload.records, user=_actor(request))
         return 200, {"submission": submission.pk, "received": len(payload.records), "total": total}
 
     return _idempotent(request, producer, handler)

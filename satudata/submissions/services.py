@@ -584,6 +584,9 @@ def add_records(submission: Submission, records: list[dict[str, Any]], *, user: 
                          values={str(k): (None if v is None else str(v)) for k, v in values.items()})
         for number, values in enumerate(records, start=1)
     ], batch_size=2000)
+    # Counts and record numbers only: the values hold personal data.
+    record(Action.DRAFT_RECORDS_CHANGED, actor=user, object_type="submission", object_id=submission.pk,
+           data={"added": len(records), "first": last + 1, "last": last + len(records)})
     return last + len(records)
 
 
@@ -599,13 +602,17 @@ def _draft_record(submission: Submission, sequence: int):
     return found
 
 
-def replace_record(submission: Submission, sequence: int, values: dict[str, Any]) -> None:
+def replace_record(submission: Submission, sequence: int, values: dict[str, Any], *, user: Any = None) -> None:
     """Replace the values of one record of a draft (variable code → value as text)."""
     found = _draft_record(submission, sequence)
     found.values = {str(k): (None if v is None else str(v)) for k, v in values.items()}
     found.save(update_fields=["values", "updated_at"])
+    record(Action.DRAFT_RECORDS_CHANGED, actor=user, object_type="submission", object_id=submission.pk,
+           data={"changed": sequence})
 
 
-def remove_record(submission: Submission, sequence: int) -> None:
+def remove_record(submission: Submission, sequence: int, *, user: Any = None) -> None:
     """Delete one record of a draft; the others keep their numbers."""
     _draft_record(submission, sequence).delete()
+    record(Action.DRAFT_RECORDS_CHANGED, actor=user, object_type="submission", object_id=submission.pk,
+           data={"deleted": sequence})

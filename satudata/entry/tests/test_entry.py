@@ -243,6 +243,20 @@ def test_numbers_follow_position_after_delete(enumerator_client, enumerator):
     assert "2</h1>" in edit
 
 
+def test_draft_changes_are_audited_without_values(enumerator_client, enumerator):
+    from satudata.audit.models import Action, AuditEntry
+
+    enumerator_client.post(reverse("entry:new"), VALID)
+    enumerator_client.post(reverse("entry:edit", args=[1]), record_with(owner_name="Siti Rahma"))
+    enumerator_client.post(reverse("entry:delete", args=[1]))
+
+    entries = AuditEntry.objects.filter(action=Action.DRAFT_RECORDS_CHANGED).order_by("id")
+    assert [e.data for e in entries] == [{"added": 1, "first": 1, "last": 1}, {"changed": 1}, {"deleted": 1}]
+    assert {e.actor_id for e in entries} == {enumerator.pk}
+    assert {e.object_id for e in entries} == {str(services.current_draft(enumerator).pk)}
+    assert not any("Siti" in str(e.data) for e in entries)
+
+
 # -- region and producer scope --------------------------------------------------------------------
 
 def test_save_rejects_village_outside_region(enumerator_client, enumerator):

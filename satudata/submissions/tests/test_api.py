@@ -89,6 +89,18 @@ def test_retried_push_with_same_key_adds_nothing(bandung):
     assert SubmissionRecord.objects.filter(submission_id=submission_id).count() == 2
 
 
+def test_pushed_records_are_audited_once(bandung):
+    from satudata.audit.models import Action, AuditEntry
+
+    submission_id = _open(bandung)
+    body = {"records": [record(1), record(2)]}
+    bandung.post(f"{submission_id}/records", body, key="audit-1")
+    bandung.post(f"{submission_id}/records", body, key="audit-1")
+
+    entries = AuditEntry.objects.filter(action=Action.DRAFT_RECORDS_CHANGED, object_id=str(submission_id))
+    assert [e.data for e in entries] == [{"added": 2, "first": 1, "last": 2}]
+
+
 def test_retried_open_with_same_key_returns_same_draft(bandung):
     first = bandung.post("", {"reference_year": 2025}, key="open-1")
     again = bandung.post("", {"reference_year": 2025}, key="open-1")
