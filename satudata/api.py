@@ -70,11 +70,11 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 
 def unknown_endpoint(request: HttpRequest, rest: str = "") -> HttpResponse:
-    """Answer a path under /api/v1/ that no route matches in the API's JSON shape.
+    """Return a 404 in the API's JSON shape for a path under /api/v1/ that no route matches.
 
-    Django's own 404 page is HTML, which a producer system's client cannot read. The answer is the
-    same whether the client signed in or not, and names no route, so it tells nothing that the
-    published OpenAPI document does not.
+    Django's own 404 page is HTML, which a producer system's client cannot read. The response is
+    the same whether the client signed in or not. It names no route, so it reveals nothing that
+    the published OpenAPI document does not.
     """
     message = _("There is no API endpoint at {path}. The endpoints are listed at /api/v1/docs.")
     return _error(request, 404, "not_found.endpoint", str(message).format(path=request.path))

@@ -260,8 +260,8 @@ def indexes_deferred(indexes: dict[str, set[tuple[str, ...]]]) -> Iterator[list[
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def _postgres_indexes_on(cursor, table: str, wanted: set[tuple[str, ...]]) -> list[tuple[str, str]]:
-    """Return (name, CREATE statement) of the non-unique indexes of ``table`` on one of ``wanted``.
+def _postgres_indexes_on(cursor, table: str, column_sets: set[tuple[str, ...]]) -> list[tuple[str, str]]:
+    """Return (name, CREATE statement) of the non-unique indexes of ``table`` on one of ``column_sets``.
 
     Only plain indexes of the table's columns count. An index on an expression or with a
     condition is left in place.
@@ -280,7 +280,7 @@ def _postgres_indexes_on(cursor, table: str, wanted: set[tuple[str, ...]]) -> li
         """,
         [connection.ops.quote_name(table)],
     )
-    return [(name, sql) for name, sql, columns in cursor.fetchall() if tuple(columns) in wanted]
+    return [(name, sql) for name, sql, columns in cursor.fetchall() if tuple(columns) in column_sets]
 
 
 def _indexes_on(cursor, table: str, wanted: set[tuple[str, ...]]) -> list[tuple[str, str]]:

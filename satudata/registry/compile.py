@@ -79,9 +79,9 @@ class StaleRegionCodes(DomainError):
     http_status = 409
 
 
-# Indexes whose keys arrive in random order when an empty registry is loaded; they are built
-# after the load (see bulk.indexes_deferred). Building an index from a million rows costs a
-# fraction of updating it on every insert.
+# Indexes whose keys arrive in random order when an empty registry is loaded. They are built
+# after the load (see bulk.indexes_deferred), because building an index from a million rows
+# costs a fraction of updating it on every insert.
 INDEXES_BUILT_AFTER_LOAD = {
     Owner._meta.db_table: {("phone_index",)},
     Business._meta.db_table: {

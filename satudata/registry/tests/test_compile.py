@@ -398,7 +398,7 @@ def test_deferred_indexes_are_rebuilt_alike():
     from satudata.registry import bulk
 
     table = Business._meta.db_table
-    wanted = {("scale",), ("kbli_category",)}
+    deferrable = {("scale",), ("kbli_category",)}
 
     def plain_indexes() -> dict[str, tuple[str, ...]]:
         with connection.cursor() as cursor:
@@ -408,11 +408,11 @@ def test_deferred_indexes_are_rebuilt_alike():
 
     before = plain_indexes()
     with transaction.atomic():
-        with bulk.indexes_deferred({table: wanted}) as deferred:
+        with bulk.indexes_deferred({table: deferrable}) as deferred:
             during = plain_indexes()
         after = plain_indexes()
 
-    assert sorted(deferred) == sorted(name for name, columns in before.items() if columns in wanted)
+    assert sorted(deferred) == sorted(name for name, columns in before.items() if columns in deferrable)
     assert len(deferred) == 2
     assert not set(deferred) & set(during)
     assert after == before

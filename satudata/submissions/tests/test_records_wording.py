@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _english():
-    """Compare with the English wording, whatever language an earlier test's request left active."""
+    """Activate English for the test, whatever language an earlier test's request left active."""
     with translation.override("en"):
         yield
 
