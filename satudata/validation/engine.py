@@ -26,6 +26,8 @@ from satudata.validation.specs import StandardSpec, VariableSpec
 ROW = "__row"
 INDEX = "__index"
 NAME_PREFIX = "__name_"
+# Columns of the cache of resolved region name tuples (see ``RegionNameIndex.resolve_frame``).
+TUPLE_RESULT_SCHEMA = {"__code": pl.String, "__error": pl.String, "__error_level": pl.Int32, "__detail": pl.String}
 ERROR_SCHEMA = {"row": pl.Int64, "field": pl.String, "value": pl.String, "code": pl.String, "detail": pl.String}
 VALUE_TYPES = {
     "text": pl.String, "nib": pl.String, "nik": pl.String, "phone": pl.String, "email": pl.String,
@@ -53,7 +55,10 @@ class RegionTarget:
     """A region code variable and the name variables that can stand in for it (province → village)."""
 
     code: str
+    # The mapped name variable of each level, None where the file does not map that level.
     names: list[str | None]
+    # The standard's name variable of each level, mapped or not.
+    levels: list[str | None]
 
 
 class Validator:
@@ -77,89 +82,122 @@ class Validator:
     # -- region names ------------------------------------------------------------------------------
 
     def _region_targets(self) -> list[RegionTarget]:
-        targets: dict[str, list[str | None]] = {}
+        targets: dict[str, RegionTarget] = {}
         for v in self.standard.variables:
-            if v.datatype == "region_name" and v.code in self.mapped:
-                names = targets.setdefault(v.domain["target"], [None, None, None, None])
-                names[int(v.domain["level"]) - 1] = v.code
-        return [RegionTarget(code, names) for code, names in targets.items()]
+            if v.datatype == "region_name":
+                target = targets.setdefault(v.domain["target"], RegionTarget(v.domain["target"], [None] * 4, [None] * 4))
+                level = int(v.domain["level"]) - 1
+                target.levels[level] = v.code
+                if v.code in self.mapped:
+                    target.names[level] = v.code
+        return [t for t in targets.values() if any(t.names)]
 
     def _resolve_names(self, frame: pl.DataFrame, target: RegionTarget) -> pl.DataFrame:
         """Fill the target code from the names where no code is given; add the name errors.
 
         Adds ``__rerr__``, ``__rfield__`` and ``__rdetail__`` columns for the target. Distinct
         name tuples are resolved once per file, whichever target and batch they appear in, and
-        joined back on a 64-bit hash of the tuple. A second hash with another seed is compared
-        after the join, so a collision of the first leaves the row unresolved rather than placing
-        it in the wrong village. Comparing one number costs less than comparing four names.
+        joined back on a 64-bit hash of the tuple as the file writes it. A second hash with
+        another seed is compared after the join, so a collision of the first leaves the row
+        unresolved rather than placing it in the wrong village. Comparing one number costs less
+        than comparing four names, and trimming the names of each distinct tuple once costs less
+        than trimming every cell.
         """
         mapped = [c for c in target.names if c is not None]
+        if len(mapped) < 4:
+            return self._incomplete_names(frame, target, mapped)
         code_given = pl.col(target.code).is_not_null() if target.code in frame.columns else pl.lit(False)
-        frame = frame.with_columns([pl.col(c).str.strip_chars().replace("", None).alias(c) for c in mapped])
-        any_name = pl.any_horizontal([pl.col(c).is_not_null() for c in mapped])
-        complete = pl.all_horizontal([pl.col(c).is_not_null() for c in mapped]) & pl.lit(len(mapped) == 4)
         # Generic field names, so the owner's and the business's names share one hash and one cache.
-        generic = [f"{NAME_PREFIX}{level}" for level in range(1, len(mapped) + 1)]
-        names = pl.struct([pl.col(c).alias(g) for c, g in zip(mapped, generic, strict=True)])
+        names = pl.struct([pl.col(c).alias(f"{NAME_PREFIX}{level}") for level, c in enumerate(mapped, 1)])
         frame = frame.with_columns(
-            (~code_given & any_name & complete).alias("__wanted"),
+            (~code_given & pl.any_horizontal([pl.col(c).is_not_null() for c in mapped])).alias("__wanted"),
             names.hash(seed=7).alias("__tkey"),
             names.hash(seed=13).alias("__tcheck"),
         )
-        resolved_code = pl.lit(None, dtype=pl.String)
-        error_code = error_field = error_detail = pl.lit(None, dtype=pl.String)
-        if len(mapped) == 4 and self.ctx.regions is not None and frame.get_column("__wanted").any():
-            found = self._resolved_tuples(frame, mapped)
-            # The result keeps the frame's row order because the cache contains each key once.
-            looked_up = frame.select("__tkey").join(found.rename({"__tcheck": "__r_tcheck"}), on="__tkey",
-                                                     how="left", maintain_order="left")
-            frame = frame.hstack(looked_up.drop("__tkey").get_columns())
-            same = (pl.col("__tcheck") == pl.col("__r_tcheck")).fill_null(False)
-            resolved_code = pl.when(pl.col("__wanted") & same).then(pl.col("__code"))
-            error_code = pl.when(pl.col("__wanted") & same).then(pl.col("__error"))
-            error_field = pl.col("__error_level").replace_strict(
-                list(range(1, 5)), target.names, default=None, return_dtype=pl.String
-            )
-            error_detail = pl.col("__detail")
-        # Names given but not all four, with no code: the village cannot be placed.
-        missing = [self.labels[c] for c in target.names if c is None] if len(mapped) < 4 else []
-        incomplete = ~code_given & any_name & ~complete
-        incomplete_detail = json.dumps({"missing": ", ".join(missing) or "…"}, ensure_ascii=False)
+        if not frame.get_column("__wanted").any():
+            found = pl.DataFrame(schema={"__r_tcheck": pl.UInt64, **TUPLE_RESULT_SCHEMA})
+            frame = frame.with_columns([pl.lit(None, dtype=t).alias(c) for c, t in found.schema.items()])
+        else:
+            frame = frame.hstack(self._looked_up(frame, mapped).get_columns())
+        placed = pl.col("__wanted") & (pl.col("__tcheck") == pl.col("__r_tcheck")).fill_null(False)
+        resolved_code = pl.when(placed).then(pl.col("__code"))
         code_column = pl.coalesce(pl.col(target.code), resolved_code) if target.code in frame.columns else resolved_code
         frame = frame.with_columns(
             code_column.alias(target.code),
-            pl.when(incomplete).then(pl.lit("region.name_incomplete")).otherwise(error_code)
-            .alias(f"__rerr__{target.code}"),
-            pl.when(incomplete).then(pl.lit(mapped[0])).otherwise(error_field).alias(f"__rfield__{target.code}"),
-            pl.when(incomplete).then(pl.lit(incomplete_detail)).otherwise(error_detail)
+            pl.when(placed).then(pl.col("__error")).alias(f"__rerr__{target.code}"),
+            pl.col("__error_level").replace_strict(list(range(1, 5)), target.names, default=None,
+                                                   return_dtype=pl.String).alias(f"__rfield__{target.code}"),
+            pl.col("__detail").alias(f"__rdetail__{target.code}"),
+        )
+        return frame.drop("__wanted", "__tkey", "__tcheck", "__r_tcheck", *TUPLE_RESULT_SCHEMA)
+
+    def _incomplete_names(self, frame: pl.DataFrame, target: RegionTarget, mapped: list[str]) -> pl.DataFrame:
+        """Report each row with names but no code, which cannot be placed when fewer than four levels are mapped."""
+        code_given = pl.col(target.code).is_not_null() if target.code in frame.columns else pl.lit(False)
+        written = pl.any_horizontal([(pl.col(c).str.strip_chars().str.len_bytes() > 0).fill_null(False) for c in mapped])
+        incomplete = ~code_given & written
+        missing = ", ".join(self.labels[level] for name, level in zip(target.names, target.levels, strict=True)
+                            if name is None and level is not None)
+        return frame.with_columns(
+            pl.when(incomplete).then(pl.lit("region.name_incomplete")).alias(f"__rerr__{target.code}"),
+            pl.when(incomplete).then(pl.lit(mapped[0])).alias(f"__rfield__{target.code}"),
+            pl.when(incomplete).then(pl.lit(json.dumps({"missing": missing}, ensure_ascii=False)))
             .alias(f"__rdetail__{target.code}"),
         )
-        helpers = ["__wanted", "__tkey", "__tcheck", "__r_tcheck", "__code", "__error", "__error_level", "__detail"]
-        return frame.drop([c for c in helpers if c in frame.columns])
 
-    def _resolved_tuples(self, frame: pl.DataFrame, mapped: list[str]) -> pl.DataFrame:
-        """Return the cache of resolved tuples after adding the wanted tuples of ``frame`` it lacks.
+    def _looked_up(self, frame: pl.DataFrame, mapped: list[str]) -> pl.DataFrame:
+        """Return, in the frame's row order, the cached result of each row's name tuple.
 
-        The cache has the two hashes ``__tkey`` and ``__tcheck`` of the names and the columns
-        that ``RegionNameIndex.resolve_frame`` adds; each key appears once.
+        The columns are ``__r_tcheck`` and those of ``TUPLE_RESULT_SCHEMA``. A row whose tuple is
+        not wanted may find nothing. Tuples not yet cached are resolved and cached first.
         """
-        generic = [f"{NAME_PREFIX}{level}" for level in range(1, 5)]
-        wanted = frame.filter(pl.col("__wanted")).select("__tkey").unique("__tkey")
+        keys = frame.select("__tkey", "__wanted")
+        found = self._join_cache(keys)
         if self._name_cache is not None:
-            wanted = wanted.join(self._name_cache.select("__tkey"), on="__tkey", how="anti")
-        if wanted.height:
-            # The names of the new keys only, which are few once the first batches are resolved.
-            wanted = (
-                frame.select("__tkey", "__tcheck", *[pl.col(c).alias(g) for c, g in zip(mapped, generic, strict=True)])
-                .join(wanted, on="__tkey", how="semi")
-                .unique("__tkey")
-            )
-            result = self.ctx.regions.names.resolve_frame(wanted.select(generic), generic, self._spellings)
-            result = result.with_columns(wanted.get_column("__tkey"), wanted.get_column("__tcheck")).select(
-                "__tkey", "__tcheck", "__code", "__error", "__error_level", "__detail"
-            )
-            self._name_cache = result if self._name_cache is None else pl.concat([self._name_cache, result])
-        return self._name_cache
+            missing = found.get_column("__r_tcheck").is_null() & keys.get_column("__wanted")
+            if not missing.any():
+                return found
+        else:
+            missing = keys.get_column("__wanted")
+        generic = [f"{NAME_PREFIX}{level}" for level in range(1, 5)]
+        new = (frame.select("__tkey", "__tcheck", *[pl.col(c).alias(g) for c, g in zip(mapped, generic, strict=True)])
+               .filter(missing).unique("__tkey"))
+        result = self._resolve_tuples(new.select(generic), generic)
+        result = result.with_columns(new.get_column("__tkey"), new.get_column("__tcheck")).select(
+            "__tkey", "__tcheck", *TUPLE_RESULT_SCHEMA)
+        self._name_cache = result if self._name_cache is None else pl.concat([self._name_cache, result])
+        return self._join_cache(keys)
+
+    def _join_cache(self, keys: pl.DataFrame) -> pl.DataFrame:
+        if self._name_cache is None:
+            return pl.DataFrame({"__r_tcheck": pl.repeat(None, keys.height, dtype=pl.UInt64, eager=True)})
+        # The result keeps the frame's row order because the cache contains each key once.
+        return keys.select("__tkey").join(self._name_cache.rename({"__tcheck": "__r_tcheck"}), on="__tkey",
+                                          how="left", maintain_order="left").drop("__tkey")
+
+    def _resolve_tuples(self, tuples: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+        """Resolve distinct name tuples as the file writes them; return the columns of ``TUPLE_RESULT_SCHEMA``.
+
+        Names are trimmed here, and a name that is empty once trimmed counts as missing. A tuple
+        with no name stays unplaced without an error, so the code is reported as missing. A tuple
+        with some names missing gets ``region.name_incomplete``.
+        """
+        trimmed = tuples.select([pl.col(c).str.strip_chars().replace("", None) for c in columns])
+        named = pl.sum_horizontal([pl.col(c).is_not_null() for c in columns])
+        counts = trimmed.select(named.alias("n")).get_column("n")
+        complete = counts == len(columns)
+        result = pl.DataFrame(schema=TUPLE_RESULT_SCHEMA).clear(n=tuples.height).with_columns(
+            pl.when(counts.is_between(1, len(columns) - 1)).then(pl.lit("region.name_incomplete")).alias("__error"),
+            pl.when(counts.is_between(1, len(columns) - 1)).then(pl.lit(1, dtype=pl.Int32)).alias("__error_level"),
+            pl.when(counts.is_between(1, len(columns) - 1)).then(pl.lit(json.dumps({"missing": "…"}))).alias("__detail"),
+        )
+        if self.ctx.regions is None or not complete.any():
+            return result
+        positions = pl.Series(range(tuples.height), dtype=pl.UInt32).filter(complete)
+        placed = self.ctx.regions.names.resolve_frame(trimmed.filter(complete), columns, self._spellings)
+        return result.with_columns([
+            result.get_column(c).scatter(positions, placed.get_column(c)) for c in TUPLE_RESULT_SCHEMA
+        ])
 
     # -- the batch ---------------------------------------------------------------------------------
 

@@ -90,17 +90,64 @@ def test_names_whose_check_hash_differs_stay_unplaced(tmp_path, producer_jabar, 
     # Stands for two name tuples whose first hashes collide: the cached result must not be used.
     from satudata.validation.engine import Validator
 
-    resolved = Validator._resolved_tuples
+    join_cache = Validator._join_cache
 
-    def colliding(self, frame, mapped):
-        return resolved(self, frame, mapped).with_columns(pl.col("__tcheck") + 1)
+    def colliding(self, keys):
+        return join_cache(self, keys).with_columns(pl.col("__r_tcheck") + 1)
 
     path = tmp_path / "sidt.csv"
     generate_sidt(3, seed=5, within="32.73").write_csv(path)
     _submission, valid, _errors = _validate(path, producer_jabar, batch_size=100)
     assert valid.height == 3
 
-    monkeypatch.setattr(Validator, "_resolved_tuples", colliding)
+    monkeypatch.setattr(Validator, "_join_cache", colliding)
     _submission, valid, errors = _validate(path, producer_jabar, batch_size=100)
     assert valid.height == 0
     assert "business_village_code" in set(errors.get_column("field"))
+
+
+def test_region_names_trimmed_and_missing(tmp_path, producer_jabar):
+    frame = generate_sidt(6, seed=4, within="32.73")
+    business = ["prov_usaha", "kab_usaha", "kec_usaha", "kel_usaha"]
+    row = pl.int_range(pl.len())
+    frame = frame.with_columns(
+        # Row 2: every name padded with spaces; row 3: a village name of spaces only; row 4: no names.
+        *[pl.when(row == 0).then(pl.concat_str([pl.lit("  "), pl.col(c), pl.lit(" ")]))
+          .when(row == 2).then(None).otherwise(pl.col(c)).alias(c) for c in business],
+    ).with_columns(pl.when(row == 1).then(pl.lit("   ")).otherwise(pl.col("kel_usaha")).alias("kel_usaha"))
+    path = tmp_path / "sidt.csv"
+    frame.write_csv(path)
+    plain = tmp_path / "plain.csv"
+    generate_sidt(6, seed=4, within="32.73").write_csv(plain)
+    _submission, valid_plain, _errors = _validate(plain, producer_jabar, 100)
+    expected = valid_plain.filter(pl.col("__row") == 2).get_column("business_village_code").item()
+    assert expected is not None
+
+    for batch_size in (2, 100):
+        _submission, valid, errors = _validate(path, producer_jabar, batch_size)
+        failed = {(r, f, c) for r, f, c in errors.select("row", "field", "code").iter_rows()}
+        assert failed == {(3, "business_province_name", "region.name_incomplete"),
+                          (4, "business_village_code", "required")}, batch_size
+        assert valid.get_column("__row").to_list() == [2, 5, 6, 7], batch_size
+        # The padded names are placed where the same names without spaces are.
+        assert valid.filter(pl.col("__row") == 2).get_column("business_village_code").item() == expected, batch_size
+        value = errors.filter(pl.col("row") == 3).get_column("value").item()
+        assert value == frame.get_column("prov_usaha")[1], batch_size
+
+
+def test_three_name_levels_cannot_place(producer_bandung):
+    from satudata.standards.loading import current_version
+    from satudata.submissions.services import rule_context
+    from satudata.validation.engine import INDEX, ROW, Validator
+    from satudata.validation.specs import spec_from_version
+
+    names = ["business_province_name", "business_regency_name", "business_district_name"]
+    validator = Validator(spec_from_version(current_version()), rule_context(producer_bandung), names)
+    batch = pl.DataFrame({ROW: [2, 3], **{name: ["JAWA BARAT", " "] for name in names}})
+    frame = validator._resolve_names(batch.with_columns(pl.int_range(pl.len()).alias(INDEX)),
+                                     validator.region_targets[0])
+
+    assert frame.get_column("__rerr__business_village_code").to_list() == ["region.name_incomplete", None]
+    assert frame.get_column("__rfield__business_village_code").to_list() == ["business_province_name", None]
+    detail = json.loads(frame.get_column("__rdetail__business_village_code")[0])
+    assert detail["missing"] == validator.labels["business_village_name"]
