@@ -153,7 +153,7 @@ class Submission(models.Model):
 
     @property
     def valid_folder(self) -> Path:
-        """Validated rows in Arrow IPC parts, one per batch; rows listed in the errors are excluded on reading."""
+        """Validated rows in Parquet parts, one per batch; rows listed in the errors are excluded on reading."""
         return self.folder / "valid"
 
     @property

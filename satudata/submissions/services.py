@@ -341,8 +341,7 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
                 result = validator.validate(batch.select([c for c in batch.columns if not c.startswith("__col__")]))
                 if pending is not None:
                     pending.result()
-                pending = writer.submit(result.valid.write_ipc, parts / f"part-{number:05d}.arrow",
-                                        compression="lz4")
+                pending = writer.submit(_write_part, result.valid, parts / f"part-{number:05d}.parquet")
                 file_checks.add(result.keys)
                 if result.errors.height:
                     error_frames.append(result.errors)
@@ -488,13 +487,26 @@ def compile_reviewed_row(submission: Submission, row_number: int, business_id: i
     return result
 
 
+def _write_part(valid: pl.DataFrame, path: Path) -> None:
+    """Stage one batch of valid rows.
+
+    Parquet's dictionary encoding alone makes the parts smaller than LZ4-compressed Arrow IPC
+    (166 against 225 MB for a 447 MB export), and writing them costs about 0.7 instead of
+    1.2 CPU s per million rows, so no compression is added.
+    """
+    valid.write_parquet(path, compression="uncompressed", statistics=False)
+
+
 def valid_rows(submission: Submission) -> pl.LazyFrame:
     """The submission's valid rows: its validated parts minus the rows that have any error."""
-    parts = sorted(submission.valid_folder.glob("part-*.arrow"))
-    if not parts:
+    parts = sorted(submission.valid_folder.glob("part-*.parquet"))
+    # Submissions validated by earlier releases staged their parts as Arrow IPC files.
+    legacy = sorted(submission.valid_folder.glob("part-*.arrow"))
+    if not parts and not legacy:
         return pl.LazyFrame(schema={"__row": pl.Int64})
     rejected = pl.scan_parquet(submission.errors_path).select("row").unique().collect().get_column("row")
-    return pl.scan_ipc(parts).filter(~pl.col("__row").is_in(rejected.implode()))
+    staged = pl.scan_parquet(parts) if parts else pl.scan_ipc(legacy)
+    return staged.filter(~pl.col("__row").is_in(rejected.implode()))
 
 
 def error_frame(submission: Submission) -> pl.DataFrame:

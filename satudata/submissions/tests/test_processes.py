@@ -314,8 +314,8 @@ def _validation_result(installation: Installation, submission_id: int) -> dict:
     summary = summary if isinstance(summary, dict) else json.loads(summary)
     folder = installation.home / "files" / "submissions" / str(submission_id)
     errors = pl.read_parquet(folder / "errors.parquet")
-    parts = sorted((folder / "valid").glob("part-*.arrow"))
-    valid = pl.concat([pl.read_ipc(part) for part in parts])
+    parts = sorted((folder / "valid").glob("part-*.parquet"))
+    valid = pl.concat([pl.read_parquet(part) for part in parts])
     rejected_rows = folder / "rejected.parquet"
     return {
         "state": state,
@@ -337,7 +337,7 @@ def test_killed_validation_ends_as_uninterrupted(installation, tmp_path):
     queued = _submit(installation, path, "background")
     submission_id = queued["id"]
     folder = installation.home / "files" / "submissions" / str(submission_id)
-    first_part = folder / "valid" / "part-00000.arrow"
+    first_part = folder / "valid" / "part-00000.parquet"
     log = (tmp_path / "worker.log").open("w")
 
     # when: the worker is killed with SIGKILL after it has staged the first batch

@@ -81,8 +81,8 @@ def test_stopped_validation_ends_as_uninterrupted(tmp_path, producer_bandung, qu
     move(stopped, State.SUBMITTED)
     move(stopped, State.VALIDATING)
     stopped.valid_folder.mkdir(parents=True)
-    pl.DataFrame({"__row": [2]}).write_ipc(stopped.valid_folder / "part-00000.arrow")
-    pl.DataFrame({"__row": [9]}).write_ipc(stopped.valid_folder / "part-00001.arrow")
+    pl.DataFrame({"__row": [2]}).write_parquet(stopped.valid_folder / "part-00000.parquet")
+    pl.DataFrame({"__row": [9]}).write_parquet(stopped.valid_folder / "part-00001.parquet")
     (stopped.folder / "rejected.parquet").write_bytes(b"PAR1 cut short")
 
     show_output = io.StringIO()
@@ -170,3 +170,17 @@ def test_queued_jobs_not_queued_again(tmp_path, producer_bandung, queue, django_
     # then: the job is left where it is, and runs once
     assert resumed == []
     assert _run_queued(queue) == [("validate_submission", submission.pk)]
+
+
+def test_arrow_parts_of_earlier_releases_read(tmp_path, producer_bandung):
+    submission = _received(tmp_path, producer_bandung, "parts.csv", rows_with({}, {"NIB": "12345"}, {}))
+    services.validate(submission, services.inspect(submission).mapping)
+    expected = services.valid_rows(submission).collect().sort("__row")
+    assert expected.get_column("__row").to_list() == [2, 4]
+
+    # Releases before Parquet staging left one Arrow IPC file per batch.
+    for part in submission.valid_folder.glob("part-*.parquet"):
+        pl.read_parquet(part).write_ipc(part.with_suffix(".arrow"), compression="lz4")
+        part.unlink()
+
+    assert services.valid_rows(submission).collect().sort("__row").equals(expected)
