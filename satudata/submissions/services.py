@@ -383,7 +383,8 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
         "error_count": errors.height,
         "notes": _notes(ctx),
         "unmapped": [c.header for c in mapping.unmapped],
-        "missing_required": mapping.missing_required,
+        # The reference year given with the upload fills a missing year column.
+        "missing_required": [c for c in mapping.missing_required if c not in _constant_columns(submission, mapping)],
         "seconds": {"validate": seconds},
         "kbli_edition": (ctx.code_lists.get("kbli").edition if ctx.code_lists.get("kbli") else None),
         "region_edition": ctx.regions.edition if ctx.regions else None,
@@ -392,6 +393,8 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
     submission.validated_at = timezone.now()
     submission.progress = {"stage": "validated", "done": rows_read, "total": rows_read}
     submission.save()
+    if on_progress is not None:
+        on_progress("validated", rows_read, rows_read)
     record(Action.SUBMISSION_VALIDATED, actor=user, object_type="submission", object_id=submission.pk,
            data={"rows": rows_read, "accepted": accepted, "rejected": submission.rows_rejected})
     logger.info("Validated submission=%s rows=%d accepted=%d seconds=%.1f", submission.pk, rows_read, accepted, seconds)

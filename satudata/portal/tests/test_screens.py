@@ -47,6 +47,29 @@ def test_sign_in_page_renders_in_both_languages(client):
     assert b'lang="en"' in english.content
 
 
+def test_unknown_page_in_both_languages(bandung_client):
+    indonesian = bandung_client.get("/tidak-ada/")
+    bandung_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = bandung_client.get("/submissions/999999/")
+
+    assert indonesian.status_code == english.status_code == 404
+    assert b'lang="id"' in indonesian.content
+    assert "Halaman tidak ditemukan" in indonesian.content.decode()
+    assert b'lang="en"' in english.content
+    assert b"Page not found" in english.content
+
+
+def test_server_error_page_in_indonesian(rf):
+    from django.utils import translation
+    from django.views.defaults import server_error
+
+    with translation.override("id"):
+        response = server_error(rf.get("/"))
+
+    assert response.status_code == 500
+    assert "Kesalahan server" in response.content.decode()
+
+
 def test_sign_in_links_account_request(client):
     page = client.get(reverse("accounts:login")).content.decode()
     assert f'href="{reverse("accounts:request")}"' in page

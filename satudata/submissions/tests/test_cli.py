@@ -126,3 +126,44 @@ def test_submit_text_shows_variable_labels(tmp_path):
     output = _run("submit", str(path), "--producer", "dinas-kumkm-bandung")
     assert "→ NIK pemilik (owner_nik)  (nama kolom yang dikenal)" in output
     assert re.search(r"^  NIB \(nib\) +nib\.format +1$", output, re.MULTILINE)
+
+
+SHARED_STREAM = io.StringIO()
+
+
+class StreamMailBackend:
+    """Mail backend that writes each notice to the stream of the command's progress line, like the console backend."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        for message in messages:
+            SHARED_STREAM.write(f"MAIL {message.subject}\n")
+        return len(messages)
+
+
+def test_submit_notice_starts_on_new_line(tmp_path, settings, monkeypatch):
+    from django.db import transaction
+
+    settings.EMAIL_BACKEND = f"{__name__}.StreamMailBackend"
+    # Outside a test's transaction, notices are sent when each step commits, between progress lines.
+    monkeypatch.setattr(transaction, "on_commit", lambda callback, *args, **kwargs: callback())
+    SHARED_STREAM.seek(0)
+    SHARED_STREAM.truncate()
+    path = write_csv(tmp_path / "cli.csv", rows_with({}, {}))
+
+    call_command("submit", str(path), "--producer", "dinas-kumkm-bandung", stdout=io.StringIO(),
+                 stderr=SHARED_STREAM)
+
+    written = SHARED_STREAM.getvalue()
+    assert "MAIL" in written
+    assert "\rMemvalidasi" in written
+    for line in written.split("\n"):
+        assert "MAIL" not in line or line.startswith("MAIL"), repr(line)
+
+
+def test_submit_text_shows_empty_value(tmp_path):
+    path = write_csv(tmp_path / "cli.csv", rows_with({"Nama usaha": ""}))
+    output = _run("submit", str(path), "--producer", "dinas-kumkm-bandung")
+    assert "(kosong) · required" in output

@@ -222,3 +222,15 @@ def test_unreadable_file_ends_rejected(tmp_path, producer_bandung):
     assert submission.state == Submission.State.REJECTED
     assert submission.failure_code == "file.ragged"
     assert list(submission.events.values_list("to_state", flat=True)) == ["submitted", "validating", "rejected"]
+
+
+def test_reference_year_given_fills_missing_column(tmp_path, producer_bandung):
+    row = {k: v for k, v in VALID_ROW.items() if k != "Tahun referensi"}
+    path = write_csv(tmp_path / "no-year.csv", [row])
+
+    submission = submit(path, producer_bandung, reference_year=2025, compile_rows=False)
+
+    assert submission.rows_accepted == 1
+    assert "reference_year" not in submission.summary["missing_required"]
+    checks = {item["code"]: item for item in submission.checklist}
+    assert checks["required_columns"]["passed"]

@@ -56,8 +56,7 @@ class Command(SatudataCommand):
                 )
             services.inspect(submission, saved=saved)
             procedure.submit(submission, background=False, on_progress=progress)
-            if progress is not None:
-                self.stderr.write("")
+            self._end_progress_line()
             if submission.state == Submission.State.REJECTED:
                 raise FileRejected(MESSAGES.get(submission.failure_code, submission.failure_code),
                                    code=submission.failure_code, **submission.failure_detail)
@@ -85,11 +84,21 @@ class Command(SatudataCommand):
         return user
 
     def _progress_line(self, stage: str, done: int, total: int | None) -> None:
+        if stage == "validated":
+            # Notices printed after validation (console e-mail) start on a line of their own.
+            self._end_progress_line()
+            return
         if total:
             line = _("Validating: {done} of about {total} rows").format(done=f"{done:,}", total=f"{total:,}")
         else:
             line = _("Validating: {done} rows").format(done=f"{done:,}")
         self.stderr.write("\r" + line, ending="")
+        self._line_open = True
+
+    def _end_progress_line(self) -> None:
+        if getattr(self, "_line_open", False):
+            self.stderr.write("")
+            self._line_open = False
 
     def _as_json(self, submission: Submission, errors) -> dict:
         return {
@@ -171,7 +180,7 @@ class Command(SatudataCommand):
             out(_("Rejected rows:"))
             for error in errors:
                 row = _("row {number}").format(number=error.row)
-                value = json.dumps(error.value, ensure_ascii=False)
+                value = json.dumps(error.value, ensure_ascii=False) if error.value is not None else _("(empty)")
                 out(f"  {row} · {error.column} · {value} · {error.code} · {error.message}")
 
 
