@@ -86,7 +86,7 @@ class RegionLookup:
     old_villages: OldVillageCodes = field(default_factory=OldVillageCodes.empty, repr=False)
     _names: RegionNameIndex | None = field(default=None, repr=False)
     _accepted_villages: pl.Series | None = field(default=None, repr=False)
-    _nik_district_digits: pl.Series | None = field(default=None, repr=False)
+    _nik_district_numbers: pl.Series | None = field(default=None, repr=False)
 
     def to_current(self, village: pl.Expr) -> pl.Expr:
         """Map a dotted village code to the current village, through the crosswalk for codes of older editions.
@@ -110,15 +110,15 @@ class RegionLookup:
         return self._accepted_villages
 
     @property
-    def nik_district_digits(self) -> pl.Series:
-        """Return the first six NIK digits the full NIK rule accepts: known districts of known provinces."""
-        if self._nik_district_digits is None:
+    def nik_district_numbers(self) -> pl.Series:
+        """Return the first six NIK digits the full NIK rule accepts, as integers: known districts of known provinces."""
+        if self._nik_district_numbers is None:
             districts = self.nik_districts.filter(
                 self.nik_districts.str.contains(r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$")
                 & self.nik_districts.str.slice(0, 2).is_in(self.nik_provinces.implode())
             )
-            self._nik_district_digits = districts.str.replace_all(".", "", literal=True)
-        return self._nik_district_digits
+            self._nik_district_numbers = districts.str.replace_all(".", "", literal=True).cast(pl.Int64)
+        return self._nik_district_numbers
 
     @property
     def names(self) -> RegionNameIndex:

@@ -56,19 +56,23 @@ def nib_fast(raw, numeric, spec, ctx):
 
 
 def nik_fast(raw, numeric, spec, ctx):
-    ok = raw.str.contains(r"^[0-9]{16}$") & ~numeric
+    # A 16-character cell that casts to an integer of at least 10^15 is 16 digits, because a sign
+    # or any other character leaves room for 15 at most. Integer arithmetic then takes the NIK's
+    # parts, which costs less than slicing the text.
+    number = pl.when(raw.str.len_bytes() == 16).then(raw.cast(pl.Int64, strict=False))
+    ok = (number >= 10**15) & ~numeric
     if ctx.regions is not None:
         # One lookup of the first six digits stands for the full rule's province and district checks.
-        ok = ok & raw.str.slice(0, 6).is_in(ctx.regions.nik_district_digits.implode())
-    day = raw.str.slice(6, 2).cast(pl.Int32, strict=False)
+        ok = ok & (number // 10**10).is_in(ctx.regions.nik_district_numbers.implode())
+    day = (number // 10**8) % 100
     day = pl.when(day > 40).then(day - 40).otherwise(day)
-    month = raw.str.slice(8, 2).cast(pl.Int32, strict=False)
-    yy = raw.str.slice(10, 2).cast(pl.Int32, strict=False)
+    month = (number // 10**6) % 100
+    yy = (number // 10**4) % 100
     days = (
         pl.when(month == 2).then(pl.when(yy % 4 == 0).then(29).otherwise(28))
         .when(month.is_in([4, 6, 9, 11])).then(30).otherwise(31)
     )
-    ok = ok & month.is_between(1, 12) & (day >= 1) & (day <= days) & (raw.str.slice(12, 4) != "0000")
+    ok = ok & month.is_between(1, 12) & (day >= 1) & (day <= days) & (number % 10**4 != 0)
     return raw, ok.fill_null(False)
 
 

@@ -166,7 +166,7 @@ nik_text = st.one_of(
         st.integers(0, 99).map(lambda y: f"{y:02d}"),
         st.sampled_from(["0000", "0001", "9999", "12", "12345"]),
     ).map("".join),
-    st.text(alphabet="0123456789 .-", min_size=14, max_size=20),
+    st.text(alphabet="0123456789 .-+", min_size=14, max_size=20),
 )
 
 
@@ -174,6 +174,14 @@ nik_text = st.one_of(
 @given(st.lists(_noisy(nik_text), min_size=1, max_size=40), st.booleans())
 def test_nik_fast_path_agrees(cells, numeric):
     assert_fast_agrees(cells, SPECS["nik"], [numeric] * len(cells))
+
+
+def test_nik_fast_path_signs_and_zeros():
+    # Sixteen characters that Polars reads as an integer, but not sixteen digits.
+    cells = ["+327301520390000", "-327301520390000", "0327301520390001", "3273015203900001"]
+    assert_fast_agrees(cells, SPECS["nik"])
+    accepted = fast_and_full(cells, [False] * len(cells), SPECS["nik"], False).get_column("ok").to_list()
+    assert accepted == [False, False, False, True]
 
 
 phone_text = st.one_of(
