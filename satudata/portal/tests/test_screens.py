@@ -57,6 +57,7 @@ def test_unknown_page_in_both_languages(bandung_client):
     assert "Halaman tidak ditemukan" in indonesian.content.decode()
     assert b'lang="en"' in english.content
     assert b"Page not found" in english.content
+    assert b"999999" not in english.content
 
 
 def test_server_error_page_in_indonesian(rf):
