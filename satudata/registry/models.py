@@ -114,6 +114,12 @@ class Business(models.Model):
     def __str__(self) -> str:
         return f"{self.umkm_code} {self.name}"
 
+    @property
+    def kbli_edition_label(self) -> str:
+        from satudata.reference.loaders import kbli_edition_label
+
+        return kbli_edition_label(self.kbli_edition)
+
 
 class BusinessVersion(models.Model):
     """One state of a business's master data, bitemporal.

@@ -19,11 +19,12 @@ class UploadForm(forms.Form):
     producer = forms.ModelChoiceField(queryset=Producer.objects.none(), label=_("Producer"), required=True)
 
     def __init__(self, *args, user=None, **kwargs):
+        from satudata.reference.loaders import kbli_edition_label
         from satudata.submissions.services import kbli_editions
 
         super().__init__(*args, **kwargs)
         self.fields["kbli_edition"].choices = [("", _("Current edition"))] + [
-            (name, f"KBLI {name}") for name in kbli_editions()
+            (name, kbli_edition_label(name)) for name in kbli_editions()
         ]
         self.fields["reference_year"].initial = timezone.localdate().year - 1
         self.fields["reference_year"].max_value = timezone.localdate().year

@@ -104,6 +104,12 @@ class Submission(models.Model):
         return f"#{self.pk} {self.original_name}"
 
     @property
+    def kbli_edition_label(self) -> str:
+        from satudata.reference.loaders import kbli_edition_label
+
+        return kbli_edition_label(self.kbli_edition)
+
+    @property
     def from_records(self) -> bool:
         """True when the rows are records pushed through the API or entered in the form.
 

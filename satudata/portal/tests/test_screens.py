@@ -233,6 +233,10 @@ def test_business_page_shows_labels_and_dates(walidata_client, tmp_path, produce
     # The birth date in the format of the history's "valid from" dates, DATE_FORMAT "j N Y" in Indonesian.
     assert "<dd>12 Maret 1990</dd>" in text
     assert "1990-03-12" not in text
+    # Without an imported KBLI list the edition is the built-in list of categories, named plainly.
+    assert business.kbli_edition == "2020-kategori"
+    assert "KBLI 2020, daftar kategori A–U saja" in text
+    assert "2020-kategori" not in text
     # No markup between the code and a comma, so no text reader puts a space before the comma.
     assert re.search(r"\)</span>\s*,", text) is None
     assert "Sukarasa, Sukasari, Kota Bandung, Jawa Barat" in text
