@@ -27,14 +27,14 @@ LOKAL_REGION_SOURCE = (
     "(data: cahyadsn/wilayah, MIT)"
 )
 KBLI_CATEGORIES_EDITION = "2020-kategori"
+BATCH_SIZE = 5000
 
 
 def kbli_edition_label(name: str) -> str:
-    """Return the name screens give a KBLI edition; the built-in list of the 21 categories gets a description."""
+    """Return the name screens give a KBLI edition, with a description for the built-in list of the 21 categories."""
     if name == KBLI_CATEGORIES_EDITION:
         return str(_("KBLI 2020, list of categories A–U only"))
     return f"KBLI {name}"
-BATCH_SIZE = 5000
 
 
 class CodeListImportError(DomainError):

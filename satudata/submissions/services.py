@@ -322,7 +322,8 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
         _mark_rejected(submission, exc)
         raise
     ctx = rule_context(submission.producer, kbli_edition=submission.kbli_edition)
-    validator = Validator(standard, ctx, list(columns.values()) + _constant_columns(submission, mapping))
+    constants = _constant_columns(submission, mapping)
+    validator = Validator(standard, ctx, list(columns.values()) + constants)
     file_checks = FileChecks(unique_keys_of(standard))
     rows_read = 0
     error_frames: list[pl.DataFrame] = []
@@ -384,7 +385,7 @@ def validate(submission: Submission, mapping: Mapping, *, user: Any = None,
         "notes": _notes(ctx),
         "unmapped": [c.header for c in mapping.unmapped],
         # The reference year given with the upload fills a missing year column.
-        "missing_required": [c for c in mapping.missing_required if c not in _constant_columns(submission, mapping)],
+        "missing_required": [c for c in mapping.missing_required if c not in constants],
         "seconds": {"validate": seconds},
         "kbli_edition": (ctx.code_lists.get("kbli").edition if ctx.code_lists.get("kbli") else None),
         "region_edition": ctx.regions.edition if ctx.regions else None,

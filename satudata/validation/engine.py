@@ -75,7 +75,7 @@ class Validator:
             if v.datatype != "region_name" and (v.code in present or v.required)
         ]
         self.labels = {v.code: v.label or v.code for v in standard.variables}
-        # Resolved region name tuples of the file so far; see ``_resolved_tuples``.
+        # Resolved region name tuples of the file so far, as ``_looked_up`` caches them.
         self._name_cache: pl.DataFrame | None = None
         self._spellings = LearnedSpellings()
 
@@ -104,9 +104,9 @@ class Validator:
         than trimming every cell.
         """
         mapped = [c for c in target.names if c is not None]
-        if len(mapped) < 4:
-            return self._incomplete_names(frame, target, mapped)
         code_given = pl.col(target.code).is_not_null() if target.code in frame.columns else pl.lit(False)
+        if len(mapped) < 4:
+            return self._incomplete_names(frame, target, mapped, code_given)
         # Generic field names, so the owner's and the business's names share one hash and one cache.
         names = pl.struct([pl.col(c).alias(f"{NAME_PREFIX}{level}") for level, c in enumerate(mapped, 1)])
         frame = frame.with_columns(
@@ -114,11 +114,11 @@ class Validator:
             names.hash(seed=7).alias("__tkey"),
             names.hash(seed=13).alias("__tcheck"),
         )
-        if not frame.get_column("__wanted").any():
-            found = pl.DataFrame(schema={"__r_tcheck": pl.UInt64, **TUPLE_RESULT_SCHEMA})
-            frame = frame.with_columns([pl.lit(None, dtype=t).alias(c) for c, t in found.schema.items()])
-        else:
+        if frame.get_column("__wanted").any():
             frame = frame.hstack(self._looked_up(frame, mapped).get_columns())
+        else:
+            looked_up_schema = {"__r_tcheck": pl.UInt64, **TUPLE_RESULT_SCHEMA}
+            frame = frame.with_columns([pl.lit(None, dtype=t).alias(c) for c, t in looked_up_schema.items()])
         placed = pl.col("__wanted") & (pl.col("__tcheck") == pl.col("__r_tcheck")).fill_null(False)
         resolved_code = pl.when(placed).then(pl.col("__code"))
         code_column = pl.coalesce(pl.col(target.code), resolved_code) if target.code in frame.columns else resolved_code
@@ -131,9 +131,9 @@ class Validator:
         )
         return frame.drop("__wanted", "__tkey", "__tcheck", "__r_tcheck", *TUPLE_RESULT_SCHEMA)
 
-    def _incomplete_names(self, frame: pl.DataFrame, target: RegionTarget, mapped: list[str]) -> pl.DataFrame:
+    def _incomplete_names(self, frame: pl.DataFrame, target: RegionTarget, mapped: list[str],
+                          code_given: pl.Expr) -> pl.DataFrame:
         """Report each row with names but no code, which cannot be placed when fewer than four levels are mapped."""
-        code_given = pl.col(target.code).is_not_null() if target.code in frame.columns else pl.lit(False)
         written = pl.any_horizontal([(pl.col(c).str.strip_chars().str.len_bytes() > 0).fill_null(False) for c in mapped])
         incomplete = ~code_given & written
         missing = ", ".join(self.labels[level] for name, level in zip(target.names, target.levels, strict=True)
@@ -152,13 +152,12 @@ class Validator:
         not wanted may find nothing. Tuples not yet cached are resolved and cached first.
         """
         keys = frame.select("__tkey", "__wanted")
-        found = self._join_cache(keys)
+        missing = keys.get_column("__wanted")
         if self._name_cache is not None:
-            missing = found.get_column("__r_tcheck").is_null() & keys.get_column("__wanted")
+            found = self._join_cache(keys)
+            missing = missing & found.get_column("__r_tcheck").is_null()
             if not missing.any():
                 return found
-        else:
-            missing = keys.get_column("__wanted")
         generic = [f"{NAME_PREFIX}{level}" for level in range(1, 5)]
         new = (frame.select("__tkey", "__tcheck", *[pl.col(c).alias(g) for c, g in zip(mapped, generic, strict=True)])
                .filter(missing).unique("__tkey"))
@@ -169,8 +168,6 @@ class Validator:
         return self._join_cache(keys)
 
     def _join_cache(self, keys: pl.DataFrame) -> pl.DataFrame:
-        if self._name_cache is None:
-            return pl.DataFrame({"__r_tcheck": pl.repeat(None, keys.height, dtype=pl.UInt64, eager=True)})
         # The result keeps the frame's row order because the cache contains each key once.
         return keys.select("__tkey").join(self._name_cache.rename({"__tcheck": "__r_tcheck"}), on="__tkey",
                                           how="left", maintain_order="left").drop("__tkey")
@@ -186,10 +183,11 @@ class Validator:
         named = pl.sum_horizontal([pl.col(c).is_not_null() for c in columns])
         counts = trimmed.select(named.alias("n")).get_column("n")
         complete = counts == len(columns)
+        incomplete = pl.lit(counts.is_between(1, len(columns) - 1))
         result = pl.DataFrame(schema=TUPLE_RESULT_SCHEMA).clear(n=tuples.height).with_columns(
-            pl.when(counts.is_between(1, len(columns) - 1)).then(pl.lit("region.name_incomplete")).alias("__error"),
-            pl.when(counts.is_between(1, len(columns) - 1)).then(pl.lit(1, dtype=pl.Int32)).alias("__error_level"),
-            pl.when(counts.is_between(1, len(columns) - 1)).then(pl.lit(json.dumps({"missing": "…"}))).alias("__detail"),
+            pl.when(incomplete).then(pl.lit("region.name_incomplete")).alias("__error"),
+            pl.when(incomplete).then(pl.lit(1, dtype=pl.Int32)).alias("__error_level"),
+            pl.when(incomplete).then(pl.lit(json.dumps({"missing": "…"}))).alias("__detail"),
         )
         if self.ctx.regions is None or not complete.any():
             return result

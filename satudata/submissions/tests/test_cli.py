@@ -132,7 +132,7 @@ SHARED_STREAM = io.StringIO()
 
 
 class StreamMailBackend:
-    """Mail backend that writes each notice to the stream of the command's progress line, like the console backend."""
+    """Mail backend that writes each notice to the command's progress stream, like the console backend."""
 
     def __init__(self, *args, **kwargs):
         pass

@@ -111,7 +111,7 @@ def test_region_names_trimmed_and_missing(tmp_path, producer_jabar):
     business = ["prov_usaha", "kab_usaha", "kec_usaha", "kel_usaha"]
     row = pl.int_range(pl.len())
     frame = frame.with_columns(
-        # Row 2: every name padded with spaces; row 3: a village name of spaces only; row 4: no names.
+        # Row 2 has every name padded with spaces, row 3 a village name of spaces only, and row 4 no names.
         *[pl.when(row == 0).then(pl.concat_str([pl.lit("  "), pl.col(c), pl.lit(" ")]))
           .when(row == 2).then(None).otherwise(pl.col(c)).alias(c) for c in business],
     ).with_columns(pl.when(row == 1).then(pl.lit("   ")).otherwise(pl.col("kel_usaha")).alias("kel_usaha"))

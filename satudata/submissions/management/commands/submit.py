@@ -47,6 +47,7 @@ class Command(SatudataCommand):
         operator = self._operator(options) if options["accept"] else None
         saved = read_mapping_file(options["mapping"]) if options["mapping"] else None
         progress = None if options["json"] else self._progress_line
+        self._line_open = False
         try:
             with open(path, "rb") as source:
                 submission = services.receive_file(
@@ -96,7 +97,7 @@ class Command(SatudataCommand):
         self._line_open = True
 
     def _end_progress_line(self) -> None:
-        if getattr(self, "_line_open", False):
+        if self._line_open:
             self.stderr.write("")
             self._line_open = False
 
